@@ -1,0 +1,66 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { GraphQLModule, GraphQLSchemaHost } from '@nestjs/graphql';
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import { LoggerModule } from 'nestjs-pino';
+import { ConfigModule, loggerParams, type AppConfig } from '#libs/config/index.js';
+import { DatabaseModule } from '#libs/database/index.js';
+import { QueueModule, RedisModule } from '#libs/queue/index.js';
+import { TenantsModule } from '#libs/tenants/index.js';
+import { CampaignsModule } from '#libs/campaigns/index.js';
+import { ApiKeyGuard } from './common/auth.js';
+import { AllErrorsFilter } from './common/error.filter.js';
+import { formatError } from './graphql/format-error.js';
+import { costLimitPlugin, validationRules } from './graphql/limits.js';
+import { OpsModule } from './ops/ops.module.js';
+import { RESOLVERS } from './resolvers.js';
+import { MeController } from './tenants/me.controller.js';
+
+export function graphqlOptions(config: AppConfig, schemaHost: () => GraphQLSchemaHost): ApolloDriverConfig {
+  const development = config.env === 'development';
+  return {
+    driver: ApolloDriver,
+    path: '/graphql',
+    // In memory; the committed schema.graphql is written by `npm run schema` and checked by a test.
+    autoSchemaFile: true,
+    sortSchema: true,
+    introspection: config.graphql.introspection,
+    graphiql: config.graphql.landingPage,
+    allowBatchedHttpRequests: false,
+    includeStacktraceInErrorResponses: false,
+    validationRules: validationRules(config.graphql),
+    plugins: [costLimitPlugin(() => schemaHost().schema, config.graphql.maxCost)],
+    formatError: (formatted, error) => formatError(formatted, error, development),
+    context: ({ req }: { req: unknown }) => ({ req }),
+  };
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    let schemaHost: GraphQLSchemaHost | undefined;
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot(loggerParams(config, 'api')),
+        DatabaseModule,
+        RedisModule,
+        QueueModule,
+        GraphQLModule.forRootAsync<ApolloDriverConfig>({
+          driver: ApolloDriver,
+          inject: [GraphQLSchemaHost],
+          useFactory: (host: GraphQLSchemaHost) => {
+            schemaHost = host;
+            return graphqlOptions(config, () => schemaHost!);
+          },
+        }),
+        OpsModule,
+        TenantsModule,
+        CampaignsModule,
+      ],
+      controllers: [MeController],
+      providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_FILTER, useClass: AllErrorsFilter }, ...RESOLVERS],
+    };
+  }
+}

@@ -1,0 +1,57 @@
+import depthLimit from 'graphql-depth-limit';
+import { getComplexity, fieldExtensionsEstimator, simpleEstimator } from 'graphql-query-complexity';
+import { GraphQLError, type ASTVisitor, type GraphQLSchema, type ValidationContext, type ValidationRule } from 'graphql';
+import type { ApolloServerPlugin } from '@apollo/server';
+
+export interface QueryLimits {
+  maxDepth: number;
+  maxCost: number;
+  maxAliases: number;
+}
+
+function refused(message: string, reason: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', reason } });
+}
+
+/** Refuses documents with more aliased fields than allowed (alias amplification). */
+export function aliasLimit(max: number): ValidationRule {
+  return (context: ValidationContext): ASTVisitor => {
+    let aliases = 0;
+    return {
+      Field(node) {
+        if (node.alias && ++aliases === max + 1) {
+          context.reportError(refused(`The query uses more than ${max} aliases`, 'ALIAS_LIMIT'));
+        }
+      },
+    };
+  };
+}
+
+export function validationRules(limits: QueryLimits): ValidationRule[] {
+  return [depthLimit(limits.maxDepth, {}, () => undefined) as ValidationRule, aliasLimit(limits.maxAliases)];
+}
+
+/**
+ * Computes the cost of the operation before it runs (list fields multiply by their `first`
+ * argument, see `complexity` on the models) and refuses one above the limit.
+ */
+export function costLimitPlugin(schema: () => GraphQLSchema, maxCost: number): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document }) {
+          const cost = getComplexity({
+            schema: schema(),
+            query: document,
+            operationName: request.operationName ?? undefined,
+            variables: request.variables ?? {},
+            estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+          });
+          if (cost > maxCost) {
+            throw refused(`The query costs ${cost}, more than the limit of ${maxCost}`, 'COST_LIMIT');
+          }
+        },
+      };
+    },
+  };
+}

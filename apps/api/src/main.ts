@@ -1,0 +1,41 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import { loadConfigOrExit } from '#libs/config/index.js';
+import { runMigrations } from '#libs/database/index.js';
+import { AppModule } from './app.module.js';
+import { MetricsService } from './ops/metrics.service.js';
+import { exitAfterShutdown } from '#libs/config/index.js';
+
+async function bootstrap(): Promise<void> {
+  const config = loadConfigOrExit();
+  if (config.database.migrationsRun) await runMigrations(config);
+
+  const adapter = new FastifyAdapter({ trustProxy: true, bodyLimit: 5 * 1024 * 1024, requestIdHeader: false });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  exitAfterShutdown(app, config.shutdownTimeoutMs);
+
+  const metrics = app.get(MetricsService);
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onResponse', async (request, reply) => {
+    metrics.httpDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  await app.listen(config.http.port, config.http.host);
+  const address = fastify.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.http.port;
+  app.get(Logger).log(`API listening on http://${config.http.host}:${port} (GraphQL at /graphql)`, 'Bootstrap');
+  // A machine-readable line for launchers and tests that start the API on port 0.
+  if (process.send) process.send({ type: 'listening', port });
+}
+
+bootstrap().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,60 @@
+import { Controller, Get, Header, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import type { FastifyReply } from 'fastify';
+import type { Redis } from 'ioredis';
+import { REDIS } from '#libs/queue/index.js';
+import { Public } from '../common/auth.js';
+import { MetricsService } from './metrics.service.js';
+
+@Public()
+@Controller()
+export class OpsController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly typeorm: TypeOrmHealthIndicator,
+    private readonly indicators: HealthIndicatorService,
+    private readonly metrics: MetricsService,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
+
+  /** Liveness: the process answers. */
+  @Get('healthz')
+  healthz() {
+    return { status: 'ok' };
+  }
+
+  /** Readiness: PostgreSQL and Redis both answer. 503 otherwise. */
+  @Get('readyz')
+  @HealthCheck()
+  async readyz(@Res() reply: FastifyReply) {
+    try {
+      const result = await this.health.check([() => this.typeorm.pingCheck('database', { timeout: 1500 }), () => this.redisCheck()]);
+      return reply.send(result);
+    } catch (error) {
+      if (error instanceof ServiceUnavailableException) return reply.status(503).send(error.getResponse());
+      throw error;
+    }
+  }
+
+  @Get('metrics')
+  @Header('cache-control', 'no-store')
+  async prometheus(@Res() reply: FastifyReply) {
+    const body = await this.metrics.registry.metrics();
+    return reply.header('content-type', this.metrics.registry.contentType).send(body);
+  }
+
+  private async redisCheck() {
+    const check = this.indicators.check('redis');
+    // While disconnected ioredis queues commands; don't wait for it to come back.
+    if (this.redis.status !== 'ready') return check.down({ message: `redis is ${this.redis.status}` });
+    try {
+      const pong = await Promise.race([
+        this.redis.ping(),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 1000).unref()),
+      ]);
+      return pong === 'PONG' ? check.up() : check.down({ message: String(pong) });
+    } catch (error) {
+      return check.down({ message: (error as Error).message });
+    }
+  }
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { MetricsService } from './metrics.service.js';
+import { OpsController } from './ops.controller.js';
+
+@Module({
+  imports: [TerminusModule.forRoot({ logger: false, gracefulShutdownTimeoutMs: 0 })],
+  controllers: [OpsController],
+  providers: [MetricsService],
+  exports: [MetricsService],
+})
+export class OpsModule {}

@@ -1,0 +1,29 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AppConfig } from '#libs/config/index.js';
+import { createDataSource, Db, runMigrations } from '#libs/database/index.js';
+import { TenantRepository, TenantsService } from '#libs/tenants/index.js';
+
+export async function migrate(config: AppConfig): Promise<string[]> {
+  return runMigrations(config);
+}
+
+export async function createTenant(config: AppConfig, name: string): Promise<{ tenantId: string; apiKey: string }> {
+  if (config.database.migrationsRun) await runMigrations(config);
+  const dataSource = createDataSource(config);
+  await dataSource.initialize();
+  try {
+    const db = new Db(dataSource);
+    return await new TenantsService(db, new TenantRepository(db)).createTenant(name);
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+export async function writeSchema(out?: string): Promise<void> {
+  // Loaded lazily: it pulls in the whole API.
+  const { schemaSdl } = await import('../../api/src/graphql/schema-file.js');
+  const file = out ?? join(process.cwd(), 'schema.graphql');
+  await writeFile(file, await schemaSdl());
+  process.stdout.write(`wrote ${file}\n`);
+}

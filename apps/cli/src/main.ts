@@ -1,0 +1,67 @@
+import 'reflect-metadata';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type AppConfig } from '#libs/config/index.js';
+import { DomainError } from '#libs/common/index.js';
+import { createTenant, migrate, writeSchema } from './commands.js';
+import { start } from './start.js';
+import { resolvePostgres } from './local-infra.js';
+
+/** Configuration for one-off commands: the database `npm start` would use when DATABASE_URL is unset. */
+async function withDatabase<T>(work: (config: AppConfig) => Promise<T>): Promise<T> {
+  const postgres = await resolvePostgres(process.env.DATABASE_URL || undefined, (m) => process.stderr.write(`${m}\n`));
+  try {
+    return await work(loadConfig({ ...process.env, DATABASE_URL: postgres.url }));
+  } finally {
+    await postgres.stop?.();
+  }
+}
+
+const USAGE = `Usage: npm run cli -- <command> [options]
+
+Commands:
+  start                      run API and worker together (local PostgreSQL/Redis found or started)
+  migrate                    apply pending database migrations
+  tenant:create --name <n>   create a tenant; prints {"tenantId": ..., "apiKey": ...}
+  schema [--out <file>]      regenerate schema.graphql from the code
+`;
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    options: { name: { type: 'string' }, out: { type: 'string' } },
+    allowPositionals: true,
+    strict: false,
+  });
+  switch (command) {
+    case 'start':
+      return start();
+    case 'migrate': {
+      const applied = await withDatabase(migrate);
+      process.stdout.write(`${JSON.stringify({ applied })}\n`);
+      return;
+    }
+    case 'tenant:create': {
+      if (typeof values.name !== 'string') throw new UsageError('tenant:create needs --name <name>');
+      const name = values.name;
+      const created = await withDatabase((config) => createTenant(config, name));
+      process.stdout.write(`${JSON.stringify(created)}\n`);
+      return;
+    }
+    case 'schema':
+      await writeSchema(typeof values.out === 'string' ? values.out : undefined);
+      return;
+    default:
+      throw new UsageError(command ? `Unknown command "${command}"` : 'No command given');
+  }
+}
+
+class UsageError extends Error {}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
+  else if (error instanceof UsageError) process.stderr.write(`${error.message}\n\n${USAGE}`);
+  else if (error instanceof DomainError) process.stderr.write(`${error.code}: ${error.message}\n`);
+  else process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(error instanceof UsageError ? 2 : 1);
+});

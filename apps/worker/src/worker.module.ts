@@ -1,0 +1,29 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import { ConfigModule, loggerParams, type AppConfig } from '#libs/config/index.js';
+import { DatabaseModule } from '#libs/database/index.js';
+import { QueueModule, RedisModule } from '#libs/queue/index.js';
+import { CampaignsModule } from '#libs/campaigns/index.js';
+import { JobRegistry } from './job-registry.js';
+import { ConcurrencySetter } from './concurrency.js';
+import { CampaignsProcessor } from './campaigns/campaigns.processor.js';
+
+@Module({})
+export class WorkerModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot(loggerParams(config, 'worker')),
+        DiscoveryModule,
+        DatabaseModule,
+        RedisModule,
+        QueueModule,
+        CampaignsModule,
+      ],
+      providers: [JobRegistry, ConcurrencySetter, CampaignsProcessor],
+    };
+  }
+}

@@ -1,0 +1,3 @@
+export * from './errors.js';
+export * from './validation.js';
+export * from './pagination.js';

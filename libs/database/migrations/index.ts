@@ -1,0 +1,4 @@
+import { Foundation1700000000000 } from './1700000000000-foundation.js';
+
+/** Every migration, in order. Listed explicitly: ESM builds cannot rely on TypeORM's glob loading. */
+export const migrations = [Foundation1700000000000];

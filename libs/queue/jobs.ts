@@ -1,0 +1,20 @@
+/**
+ * The one map from job name to payload type. Producers and processors are checked against it;
+ * the worker refuses to start when a name here has no handler, or two.
+ */
+export interface JobMap {
+  /** A campaign became ACTIVE: enrol the customers who are already eligible. */
+  'campaign.activated': { tenantId: string; campaignId: string };
+}
+
+export type JobName = keyof JobMap;
+
+export const QUEUE_NAMES = ['campaigns'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+/** Which queue carries each job. */
+export const JOB_QUEUE: { readonly [K in JobName]: QueueName } = {
+  'campaign.activated': 'campaigns',
+};
+
+export const JOB_NAMES = Object.keys(JOB_QUEUE) as JobName[];
