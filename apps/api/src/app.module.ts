@@ -6,6 +6,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { ConfigModule, loggerParams, type AppConfig } from '#libs/config/index.js';
 import { DatabaseModule } from '#libs/database/index.js';
 import { QueueModule, RedisModule } from '#libs/queue/index.js';
+import { OutboxModule } from '#libs/outbox/index.js';
 import { TenantsModule } from '#libs/tenants/index.js';
 import { CampaignsModule } from '#libs/campaigns/index.js';
 import { ApiKeyGuard } from './common/auth.js';
@@ -47,6 +48,7 @@ export class AppModule {
         DatabaseModule,
         RedisModule,
         QueueModule,
+        OutboxModule,
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
           inject: [GraphQLSchemaHost],

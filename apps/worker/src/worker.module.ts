@@ -4,6 +4,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { ConfigModule, loggerParams, type AppConfig } from '#libs/config/index.js';
 import { DatabaseModule } from '#libs/database/index.js';
 import { QueueModule, RedisModule } from '#libs/queue/index.js';
+import { OutboxModule } from '#libs/outbox/index.js';
 import { CampaignsModule } from '#libs/campaigns/index.js';
 import { JobRegistry } from './job-registry.js';
 import { ConcurrencySetter } from './concurrency.js';
@@ -21,6 +22,7 @@ export class WorkerModule {
         DatabaseModule,
         RedisModule,
         QueueModule,
+        OutboxModule,
         CampaignsModule,
       ],
       providers: [JobRegistry, ConcurrencySetter, CampaignsProcessor],

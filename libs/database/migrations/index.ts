@@ -1,4 +1,5 @@
 import { Foundation1700000000000 } from './1700000000000-foundation.js';
+import { Outbox1700000000001 } from './1700000000001-outbox.js';
 
 /** Every migration, in order. Listed explicitly: ESM builds cannot rely on TypeORM's glob loading. */
-export const migrations = [Foundation1700000000000];
+export const migrations = [Foundation1700000000000, Outbox1700000000001];
