@@ -5,16 +5,31 @@
 export interface JobMap {
   /** A campaign became ACTIVE: enrol the customers who are already eligible. */
   'campaign.activated': { tenantId: string; campaignId: string };
+  /** Credit the rewards of a converted referral (idempotent: one reward per referral and kind). */
+  'reward.credit': { tenantId: string; referralId: string };
+  /** Repeatable: move due PENDING rewards to AVAILABLE. */
+  'rewards.release': Record<string, never>;
+  /** Repeatable: re-queue converted referrals whose crediting job was lost (Redis flushed). */
+  'rewards.sweep': Record<string, never>;
 }
 
 export type JobName = keyof JobMap;
 
-export const QUEUE_NAMES = ['campaigns'] as const;
+export const QUEUE_NAMES = ['campaigns', 'rewards'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** Which queue carries each job. */
 export const JOB_QUEUE: { readonly [K in JobName]: QueueName } = {
   'campaign.activated': 'campaigns',
+  'reward.credit': 'rewards',
+  'rewards.release': 'rewards',
+  'rewards.sweep': 'rewards',
 };
 
 export const JOB_NAMES = Object.keys(JOB_QUEUE) as JobName[];
+
+/** Jobs the worker schedules itself, with their period in milliseconds. */
+export const REPEATABLE_JOBS: { readonly [K in JobName]?: number } = {
+  'rewards.release': 5_000,
+  'rewards.sweep': 15_000,
+};

@@ -9,6 +9,11 @@ import { CampaignsModule } from '#libs/campaigns/index.js';
 import { JobRegistry } from './job-registry.js';
 import { ConcurrencySetter } from './concurrency.js';
 import { CampaignsProcessor } from './campaigns/campaigns.processor.js';
+import { LedgerModule } from '#libs/ledger/index.js';
+import { RewardsModule } from '#libs/rewards/index.js';
+import { ReferralsModule } from '#libs/referrals/index.js';
+import { RewardsProcessor } from './rewards/rewards.processor.js';
+import { Scheduler } from './scheduler.js';
 
 @Module({})
 export class WorkerModule {
@@ -24,8 +29,11 @@ export class WorkerModule {
         QueueModule,
         OutboxModule,
         CampaignsModule,
+        LedgerModule,
+        RewardsModule,
+        ReferralsModule,
       ],
-      providers: [JobRegistry, ConcurrencySetter, CampaignsProcessor],
+      providers: [JobRegistry, ConcurrencySetter, Scheduler, CampaignsProcessor, RewardsProcessor],
     };
   }
 }

@@ -1,0 +1,57 @@
+import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { clampFirst } from '#libs/common/index.js';
+import { ReferralsService, referralCursor, type Referral as ReferralEntity, type ReferralStatus } from '#libs/referrals/index.js';
+import { RewardsService, type Reward as RewardEntity } from '#libs/rewards/index.js';
+import { TenantId } from '../common/auth.js';
+import { pageComplexity, toConnection } from '../graphql/connection.js';
+import { Payout, Referral, ReferralConnection, ReferralStatusEnum, Reward, Risk } from './referral.model.js';
+
+@Resolver(() => Referral)
+export class ReferralsResolver {
+  constructor(
+    private readonly referralService: ReferralsService,
+    private readonly rewardService: RewardsService,
+  ) {}
+
+  @Query(() => ReferralConnection, { complexity: pageComplexity })
+  async referrals(
+    @TenantId() tenantId: string,
+    @Args('campaignId', { type: () => ID }) campaignId: string,
+    @Args('status', { type: () => ReferralStatusEnum, nullable: true }) status?: ReferralStatus,
+    @Args('first', { type: () => Int, nullable: true }) first?: number,
+    @Args('after', { nullable: true }) after?: string,
+  ) {
+    return toConnection(await this.referralService.page(tenantId, campaignId, status, clampFirst(first), after), referralCursor);
+  }
+
+  @Query(() => Referral)
+  referral(@TenantId() tenantId: string, @Args('id', { type: () => ID }) id: string) {
+    return this.referralService.get(tenantId, id);
+  }
+
+  @ResolveField(() => Risk)
+  risk(@Parent() referral: ReferralEntity): Risk {
+    return {
+      score: referral.riskScore,
+      decision: referral.riskDecision,
+      reasons: referral.riskReasons.map((r) => r.message),
+      signals: referral.riskReasons,
+    };
+  }
+
+  @Query(() => [Reward])
+  rewards(@TenantId() tenantId: string, @Args('advocateId', { type: () => ID }) advocateId: string): Promise<RewardEntity[]> {
+    return this.rewardService.listForAdvocate(tenantId, advocateId);
+  }
+
+  @Mutation(() => Payout)
+  recordPayout(
+    @TenantId() tenantId: string,
+    @Args('advocateId', { type: () => ID }) advocateId: string,
+    @Args('amount', { type: () => Int }) amount: number,
+    @Args('currency') currency: string,
+    @Args('reference') reference: string,
+  ) {
+    return this.rewardService.recordPayout(tenantId, advocateId, amount, currency, reference);
+  }
+}

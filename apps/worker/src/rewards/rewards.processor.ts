@@ -1,0 +1,34 @@
+import { Processor } from '@nestjs/bullmq';
+import { HandlesJob, JobProcessor, QueueProducer, type JobMap } from '#libs/queue/index.js';
+import { RewardsService } from '#libs/rewards/index.js';
+
+@Processor('rewards')
+export class RewardsProcessor extends JobProcessor {
+  constructor(
+    private readonly rewards: RewardsService,
+    private readonly producer: QueueProducer,
+  ) {
+    super();
+  }
+
+  @HandlesJob('reward.credit')
+  async credit({ tenantId, referralId }: JobMap['reward.credit']): Promise<number> {
+    return (await this.rewards.credit(tenantId, referralId)).length;
+  }
+
+  @HandlesJob('rewards.release')
+  async release(): Promise<number> {
+    return this.rewards.releaseDue();
+  }
+
+  /** PostgreSQL is the truth: converted referrals without rewards get their job again. */
+  @HandlesJob('rewards.sweep')
+  async sweep(): Promise<number> {
+    const missing = await this.rewards.uncredited(10_000);
+    await this.producer.enqueueMany(
+      'reward.credit',
+      missing.map((m) => ({ payload: m, opts: { jobId: `credit-sweep-${m.referralId}-${Math.floor(Date.now() / 60_000)}` } })),
+    );
+    return missing.length;
+  }
+}

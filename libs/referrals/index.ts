@@ -1,0 +1,3 @@
+export * from './referral.js';
+export * from './referrals.service.js';
+export * from './referrals.module.js';

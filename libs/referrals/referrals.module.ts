@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { CampaignsModule } from '#libs/campaigns/index.js';
+import { RewardsModule } from '#libs/rewards/index.js';
+import { ReferralsService } from './referrals.service.js';
+
+@Module({ imports: [CampaignsModule, RewardsModule], providers: [ReferralsService], exports: [ReferralsService] })
+export class ReferralsModule {}

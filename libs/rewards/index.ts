@@ -1,0 +1,3 @@
+export * from './reward.js';
+export * from './rewards.service.js';
+export * from './rewards.module.js';
