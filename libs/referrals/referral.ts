@@ -22,6 +22,7 @@ export interface Referral {
   orderId: string | null;
   amount: number | null;
   currency: string | null;
+  cardFingerprint: string | null;
   refundedAmount: number;
   convertedAt: Date | null;
   rejectedReason: string | null;
@@ -46,6 +47,7 @@ export interface ReferralRow {
   order_id: string | null;
   amount: string | null;
   currency: string | null;
+  card_fingerprint: string | null;
   refunded_amount: string;
   converted_at: Date | null;
   rejected_reason: string | null;
@@ -59,7 +61,7 @@ export interface ReferralRow {
 }
 
 export const REFERRAL_COLUMNS = `id, tenant_id, campaign_id, advocate_id, referred_customer_id, status, attributed_by, visitor_id,
-  order_id, amount, currency, refunded_amount, converted_at, rejected_reason, reward_blocked_reason, risk_score, risk_decision,
+  order_id, amount, currency, card_fingerprint, refunded_amount, converted_at, rejected_reason, reward_blocked_reason, risk_score, risk_decision,
   risk_reasons, reviewed_by, reviewed_at, created_at`;
 
 export function toReferral(r: ReferralRow): Referral {
@@ -75,6 +77,7 @@ export function toReferral(r: ReferralRow): Referral {
     orderId: r.order_id,
     amount: r.amount === null ? null : Number(r.amount),
     currency: r.currency,
+    cardFingerprint: r.card_fingerprint,
     refundedAmount: Number(r.refunded_amount),
     convertedAt: r.converted_at,
     rejectedReason: r.rejected_reason,

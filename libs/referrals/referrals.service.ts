@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { NotFoundError, ValidationError, decodeCursor, isUuid } from '#libs/common/index.js';
+import { ConflictError, NotFoundError, ValidationError, decodeCursor, isUuid } from '#libs/common/index.js';
 import { Db, type Sql } from '#libs/database/index.js';
 import { CampaignRepository, type Campaign } from '#libs/campaigns/index.js';
 import { OutboxWriter } from '#libs/outbox/index.js';
@@ -290,4 +290,75 @@ function referralEvent(r: Referral, campaign: Campaign): Record<string, unknown>
     currency: r.currency,
     status: r.status,
   };
+}
+
+/** Marketers decide on referrals held for review. */
+@Injectable()
+export class ReviewService {
+  constructor(
+    private readonly db: Db,
+    private readonly campaigns: CampaignRepository,
+    private readonly rewards: RewardsService,
+  ) {}
+
+  async queue(tenantId: string, campaignId: string, first = 100): Promise<Referral[]> {
+    if (!isUuid(campaignId) || !(await this.campaigns.findById(tenantId, campaignId))) throw new NotFoundError('Campaign', campaignId);
+    const rows = await this.db.query<ReferralRow>(
+      `SELECT ${REFERRAL_COLUMNS} FROM referrals
+       WHERE tenant_id = $1 AND campaign_id = $2 AND risk_decision = 'REVIEW' AND reviewed_at IS NULL AND status IN ('LEAD', 'CONVERTED')
+       ORDER BY created_at, id LIMIT $3`,
+      [tenantId, campaignId, first],
+    );
+    return rows.map(toReferral);
+  }
+
+  /** Approves: its rewards are released when the hold ends. */
+  async approve(tenantId: string, id: string, reviewer: string): Promise<Referral> {
+    return this.decide(tenantId, id, async (tx, referral) => {
+      const [row] = await tx.query<ReferralRow>(
+        `UPDATE referrals SET status = CASE WHEN status = 'CONVERTED' THEN 'APPROVED' ELSE status END,
+           reviewed_by = $3, reviewed_at = now(), updated_at = now()
+         WHERE tenant_id = $1 AND id = $2 RETURNING ${REFERRAL_COLUMNS}`,
+        [tenantId, referral.id, reviewer],
+      );
+      return toReferral(row!);
+    });
+  }
+
+  /** Rejects: the referral is REJECTED and its rewards are reversed through the ledger. */
+  async reject(tenantId: string, id: string, reason: string, reviewer: string): Promise<Referral> {
+    const why = reason.trim();
+    if (!why || why.length > 500) throw new ValidationError([{ field: 'reason', message: 'must be 1-500 characters' }]);
+    return this.decide(tenantId, id, async (tx, referral, campaign) => {
+      const [row] = await tx.query<ReferralRow>(
+        `UPDATE referrals SET status = 'REJECTED', rejected_reason = $3, reviewed_by = $4, reviewed_at = now(), updated_at = now()
+         WHERE tenant_id = $1 AND id = $2 RETURNING ${REFERRAL_COLUMNS}`,
+        [tenantId, referral.id, `REVIEW: ${why}`, reviewer],
+      );
+      const rejected = toReferral(row!);
+      await this.rewards.reverseAll(tx, rejected, campaign);
+      return rejected;
+    });
+  }
+
+  private async decide(
+    tenantId: string,
+    id: string,
+    work: (tx: Sql, referral: Referral, campaign: Campaign) => Promise<Referral>,
+  ): Promise<Referral> {
+    if (!isUuid(id)) throw new NotFoundError('Referral', id);
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx.query<ReferralRow>(`SELECT ${REFERRAL_COLUMNS} FROM referrals WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [
+        tenantId,
+        id,
+      ]);
+      if (!row) throw new NotFoundError('Referral', id);
+      const referral = toReferral(row);
+      if (referral.status === 'REJECTED' || referral.status === 'REVERSED') {
+        throw new ConflictError(`A ${referral.status} referral cannot be decided on`);
+      }
+      const campaign = await this.campaigns.findById(tenantId, referral.campaignId, tx);
+      return work(tx, referral, campaign!);
+    });
+  }
 }

@@ -187,8 +187,13 @@ export class RewardsService {
     }
   }
 
+  /** Reverses every reward of a referral in full (a marketer rejected it). */
+  async reverseAll(tx: Sql, referral: Referral, campaign: Campaign): Promise<Reward[]> {
+    return this.syncReversals(tx, referral, campaign, true);
+  }
+
   /** Brings each reward of the referral to the reversal its refunds call for (idempotent). */
-  async syncReversals(tx: Sql, referral: Referral, campaign: Campaign): Promise<Reward[]> {
+  async syncReversals(tx: Sql, referral: Referral, campaign: Campaign, everything = false): Promise<Reward[]> {
     if (referral.amount === null) return [];
     const rows = await tx.query<RewardRow>(`SELECT ${REWARD_COLUMNS} FROM rewards WHERE referral_id = $1 ORDER BY kind FOR UPDATE`, [
       referral.id,
@@ -197,7 +202,7 @@ export class RewardsService {
     for (const row of rows) {
       const reward = toReward(row);
       const rule = reward.kind === 'ADVOCATE' ? campaign.advocateReward : (campaign.friendIncentive ?? campaign.advocateReward);
-      const target = reversalTarget(rule.kind, reward.amount, referral.refundedAmount, referral.amount);
+      const target = everything ? reward.amount : reversalTarget(rule.kind, reward.amount, referral.refundedAmount, referral.amount);
       const delta = target - reward.reversedAmount;
       if (delta <= 0) continue;
       // Pending money is reversed; money already available (or paid) is clawed back from the

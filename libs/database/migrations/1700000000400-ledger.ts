@@ -86,6 +86,7 @@ export class Ledger1700000000400 implements MigrationInterface {
         order_id text,
         amount bigint,
         currency text,
+        card_fingerprint text,
         refunded_amount bigint NOT NULL DEFAULT 0,
         converted_at timestamptz,
         rejected_reason text,
@@ -102,7 +103,10 @@ export class Ledger1700000000400 implements MigrationInterface {
     await q.query(`CREATE INDEX referrals_campaign_page_idx ON referrals (tenant_id, campaign_id, created_at, id)`);
     await q.query(`CREATE INDEX referrals_advocate_idx ON referrals (tenant_id, advocate_id, converted_at)`);
     await q.query(`CREATE INDEX referrals_order_idx ON referrals (tenant_id, order_id) WHERE order_id IS NOT NULL`);
-    await q.query(`CREATE INDEX referrals_uncredited_idx ON referrals (converted_at) WHERE status = 'CONVERTED'`);
+    await q.query(`CREATE INDEX referrals_uncredited_idx ON referrals (updated_at) WHERE status IN ('CONVERTED', 'APPROVED')`);
+    await q.query(
+      `CREATE INDEX referrals_review_idx ON referrals (tenant_id, campaign_id, created_at) WHERE risk_decision = 'REVIEW' AND reviewed_at IS NULL`,
+    );
 
     await q.query(`
       CREATE TABLE rewards (

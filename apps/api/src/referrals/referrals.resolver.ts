@@ -1,8 +1,15 @@
 import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { clampFirst } from '#libs/common/index.js';
-import { ReferralsService, referralCursor, type Referral as ReferralEntity, type ReferralStatus } from '#libs/referrals/index.js';
+import {
+  ReferralsService,
+  ReviewService,
+  referralCursor,
+  type Referral as ReferralEntity,
+  type ReferralStatus,
+} from '#libs/referrals/index.js';
 import { RewardsService, type Reward as RewardEntity } from '#libs/rewards/index.js';
-import { TenantId } from '../common/auth.js';
+import { CurrentPrincipal, TenantId } from '../common/auth.js';
+import type { Principal } from '#libs/tenants/index.js';
 import { pageComplexity, toConnection } from '../graphql/connection.js';
 import { Payout, Referral, ReferralConnection, ReferralStatusEnum, Reward, Risk } from './referral.model.js';
 
@@ -11,7 +18,23 @@ export class ReferralsResolver {
   constructor(
     private readonly referralService: ReferralsService,
     private readonly rewardService: RewardsService,
+    private readonly review: ReviewService,
   ) {}
+
+  @Query(() => [Referral], { description: 'Referrals held for review (risk decision REVIEW, not yet decided).' })
+  reviewQueue(@TenantId() tenantId: string, @Args('campaignId', { type: () => ID }) campaignId: string) {
+    return this.review.queue(tenantId, campaignId);
+  }
+
+  @Mutation(() => Referral, { description: 'Approves a referral held for review; its rewards are released when the hold ends.' })
+  approveReferral(@CurrentPrincipal() principal: Principal, @Args('id', { type: () => ID }) id: string) {
+    return this.review.approve(principal.tenantId, id, principal.apiKeyName);
+  }
+
+  @Mutation(() => Referral, { description: 'Rejects a referral; its rewards are reversed through the ledger.' })
+  rejectReferral(@CurrentPrincipal() principal: Principal, @Args('id', { type: () => ID }) id: string, @Args('reason') reason: string) {
+    return this.review.reject(principal.tenantId, id, reason, principal.apiKeyName);
+  }
 
   @Query(() => ReferralConnection, { complexity: pageComplexity })
   async referrals(
