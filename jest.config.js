@@ -21,8 +21,9 @@ export default {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-      testTimeout: 120_000,
     },
   ],
   maxWorkers: 2,
+  // Integration suites start real processes; nothing here measures time.
+  testTimeout: 120_000,
 };
