@@ -9,6 +9,9 @@ import { QueueModule, RedisModule } from '#libs/queue/index.js';
 import { OutboxModule } from '#libs/outbox/index.js';
 import { TenantsModule } from '#libs/tenants/index.js';
 import { CampaignsModule } from '#libs/campaigns/index.js';
+import { CustomersModule } from '#libs/customers/index.js';
+import { MomentsModule } from '#libs/moments/index.js';
+import { AdvocatesModule } from '#libs/advocates/index.js';
 import { ApiKeyGuard } from './common/auth.js';
 import { AllErrorsFilter } from './common/error.filter.js';
 import { formatError } from './graphql/format-error.js';
@@ -16,6 +19,9 @@ import { costLimitPlugin, validationRules } from './graphql/limits.js';
 import { OpsModule } from './ops/ops.module.js';
 import { RESOLVERS } from './resolvers.js';
 import { MeController } from './tenants/me.controller.js';
+import { EventsController } from './moments/events.controller.js';
+import { SegmentController } from './moments/segment.controller.js';
+import { AdvocateLoaders } from './advocates/advocate.loaders.js';
 
 export function graphqlOptions(config: AppConfig, schemaHost: () => GraphQLSchemaHost): ApolloDriverConfig {
   const development = config.env === 'development';
@@ -60,9 +66,12 @@ export class AppModule {
         OpsModule,
         TenantsModule,
         CampaignsModule,
+        CustomersModule,
+        MomentsModule,
+        AdvocatesModule,
       ],
-      controllers: [MeController],
-      providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_FILTER, useClass: AllErrorsFilter }, ...RESOLVERS],
+      controllers: [MeController, EventsController, SegmentController],
+      providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_FILTER, useClass: AllErrorsFilter }, ...RESOLVERS, AdvocateLoaders],
     };
   }
 }

@@ -1,5 +1,8 @@
 import { CampaignsResolver } from './campaigns/campaigns.resolver.js';
 import { ApiKeysResolver } from './tenants/api-keys.resolver.js';
+import { MomentsResolver } from './moments/moments.resolver.js';
+import { CustomersResolver } from './customers/customers.resolver.js';
+import { AdvocatesResolver } from './advocates/advocates.resolver.js';
 
 /** Every resolver of the API; the schema is generated from these. */
-export const RESOLVERS = [CampaignsResolver, ApiKeysResolver] as const;
+export const RESOLVERS = [CampaignsResolver, ApiKeysResolver, MomentsResolver, CustomersResolver, AdvocatesResolver] as const;

@@ -6,9 +6,11 @@ import { DatabaseModule } from '#libs/database/index.js';
 import { QueueModule, RedisModule } from '#libs/queue/index.js';
 import { OutboxModule } from '#libs/outbox/index.js';
 import { CampaignsModule } from '#libs/campaigns/index.js';
+import { AdvocatesModule } from '#libs/advocates/index.js';
 import { JobRegistry } from './job-registry.js';
 import { ConcurrencySetter } from './concurrency.js';
 import { CampaignsProcessor } from './campaigns/campaigns.processor.js';
+import { MomentsProcessor } from './moments/moments.processor.js';
 
 @Module({})
 export class WorkerModule {
@@ -24,8 +26,9 @@ export class WorkerModule {
         QueueModule,
         OutboxModule,
         CampaignsModule,
+        AdvocatesModule,
       ],
-      providers: [JobRegistry, ConcurrencySetter, CampaignsProcessor],
+      providers: [JobRegistry, ConcurrencySetter, CampaignsProcessor, MomentsProcessor],
     };
   }
 }
