@@ -1,7 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Analytics } from '@segment/analytics-node';
 import type pg from 'pg';
-import { createTenant, eventually, gql, pool, startApi, startWorker, testEnv, type RunningApi, type RunningProcess, type TestEnv } from './support/harness.js';
+import {
+  createTenant,
+  eventually,
+  gql,
+  pool,
+  startApi,
+  startWorker,
+  testEnv,
+  type RunningApi,
+  type RunningProcess,
+  type TestEnv,
+} from './support/harness.js';
 
 const PUBLIC_URL = 'https://go.example.test';
 const CODE = /^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{8}$/;
@@ -62,7 +73,9 @@ describe('moments of truth', () => {
     });
     const campaignId = created.data!.createCampaign.id as string;
     if (status !== 'DRAFT') {
-      const moved = await gql(api, apiKey, `mutation($id: ID!) { setCampaignStatus(id: $id, status: ACTIVE) { status } }`, { id: campaignId });
+      const moved = await gql(api, apiKey, `mutation($id: ID!) { setCampaignStatus(id: $id, status: ACTIVE) { status } }`, {
+        id: campaignId,
+      });
       expect(moved.errors).toBeUndefined();
     }
     return { tenantId, apiKey, campaignId };
@@ -104,14 +117,22 @@ describe('moments of truth', () => {
       occurredAt: daysAgo(2),
     });
     expect(first).toEqual({ status: 202, body: { accepted: 1, duplicates: 0 } });
-    const fb = await post('/v1/feedback', t.apiKey, { id: uid('fb'), customerId: 'cust-1', nps: 10, expectationMet: true, comment: 'Just as promised' });
+    const fb = await post('/v1/feedback', t.apiKey, {
+      id: uid('fb'),
+      customerId: 'cust-1',
+      nps: 10,
+      expectationMet: true,
+      comment: 'Just as promised',
+    });
     expect(fb).toEqual({ status: 202, body: { accepted: 1, duplicates: 0 } });
 
     const c = await scored(t, 'cust-1', /^NPS 10, 2 days after first use$/);
     expect(c.email).toBe('Ada.Lovelace+shop@GMail.com');
     expect(c.delight.reasons).toContain('said the product matched what they were told');
     expect(c.delight.score).toBeGreaterThanOrEqual(75);
-    const { rows: norm } = await db.query(`SELECT email_normalized FROM customers WHERE tenant_id = $1 AND external_id = 'cust-1'`, [t.tenantId]);
+    const { rows: norm } = await db.query(`SELECT email_normalized FROM customers WHERE tenant_id = $1 AND external_id = 'cust-1'`, [
+      t.tenantId,
+    ]);
     expect(norm[0].email_normalized).toBe('adalovelace@gmail.com');
 
     const advocate = await enrolled(t, 'cust-1', 'enrolment');
@@ -154,9 +175,9 @@ describe('moments of truth', () => {
 
     // Another tenant's ids behave like missing ones.
     const other = await tenantWithCampaign();
-    expect((await gql(api, other.apiKey, `query($id: ID!) { advocate(id: $id) { id } }`, { id: advocate.id })).errors?.[0]?.extensions?.code).toBe(
-      'NOT_FOUND',
-    );
+    expect(
+      (await gql(api, other.apiKey, `query($id: ID!) { advocate(id: $id) { id } }`, { id: advocate.id })).errors?.[0]?.extensions?.code,
+    ).toBe('NOT_FOUND');
     expect((await customer(other, 'cust-1')).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
 
@@ -183,14 +204,21 @@ describe('moments of truth', () => {
     expect((await post('/v1/events', t.apiKey, event)).body).toEqual({ accepted: 0, duplicates: 1 });
     const again = await post('/v1/events', t.apiKey, { batch: [event, { ...event, id: uid('ev') }, event] });
     expect(again).toEqual({ status: 202, body: { accepted: 1, duplicates: 2 } });
-    const { rows } = await db.query(`SELECT event_id, amount, currency, order_id FROM events WHERE tenant_id = $1 ORDER BY received_at`, [t.tenantId]);
+    const { rows } = await db.query(`SELECT event_id, amount, currency, order_id FROM events WHERE tenant_id = $1 ORDER BY received_at`, [
+      t.tenantId,
+    ]);
     expect(rows).toHaveLength(2);
     expect(rows[0]).toEqual({ event_id: event.id, amount: '4999', currency: 'EUR', order_id: 'o-1' });
   });
 
   it('applies two copies sent at the same moment to two API processes once', async () => {
     const t = await tenantWithCampaign();
-    const events = Array.from({ length: 10 }, (_, i) => ({ id: uid('ev'), type: 'first_use', customerId: `twin-${i % 3}`, occurredAt: daysAgo(1) }));
+    const events = Array.from({ length: 10 }, (_, i) => ({
+      id: uid('ev'),
+      type: 'first_use',
+      customerId: `twin-${i % 3}`,
+      occurredAt: daysAgo(1),
+    }));
     const replies = await Promise.all(events.flatMap((e) => [post('/v1/events', t.apiKey, e, api), post('/v1/events', t.apiKey, e, api2)]));
     expect(replies.every((r) => r.status === 202)).toBe(true);
     expect(replies.reduce((s, r) => s + r.body.accepted, 0)).toBe(10);
@@ -205,7 +233,9 @@ describe('moments of truth', () => {
     await enrolled(t, 'twin-0', 'enrolment');
     await new Promise((r) => setTimeout(r, 1000));
     const { rows: advocates } = await db.query(`SELECT count(*)::int AS n FROM advocates WHERE tenant_id = $1`, [t.tenantId]);
-    const { rows: outbox } = await db.query(`SELECT count(*)::int AS n FROM outbox WHERE tenant_id = $1 AND type = 'advocate.enrolled'`, [t.tenantId]);
+    const { rows: outbox } = await db.query(`SELECT count(*)::int AS n FROM outbox WHERE tenant_id = $1 AND type = 'advocate.enrolled'`, [
+      t.tenantId,
+    ]);
     expect([advocates[0].n, outbox[0].n]).toEqual([1, 1]);
   });
 
@@ -217,7 +247,12 @@ describe('moments of truth', () => {
     const orderMessageId = uid('seg');
     analytics.identify({ userId: 'seg-1', traits: { email: 'grace@example.com', name: 'Grace Hopper' } });
     analytics.track({ userId: 'seg-1', event: 'Product Activated', timestamp: new Date(Date.now() - 86_400_000) });
-    analytics.track({ userId: 'seg-1', event: 'Order Completed', messageId: orderMessageId, properties: { order_id: 'A-17', revenue: 12.34, currency: 'EUR' } });
+    analytics.track({
+      userId: 'seg-1',
+      event: 'Order Completed',
+      messageId: orderMessageId,
+      properties: { order_id: 'A-17', revenue: 12.34, currency: 'EUR' },
+    });
     analytics.track({ userId: 'seg-1', event: 'Page Scrolled', properties: { depth: 3 } });
     analytics.track({ userId: 'seg-1', event: 'NPS Submitted', properties: { score: 10 } });
     await analytics.closeAndFlush();
@@ -225,7 +260,9 @@ describe('moments of truth', () => {
 
     const c = await scored(t, 'seg-1', /^NPS 10, on the day|^NPS 10, 1 day after first use$/);
     expect(c.email).toBe('grace@example.com');
-    const { rows } = await db.query(`SELECT type, order_id, amount, currency, source FROM events WHERE tenant_id = $1 ORDER BY type`, [t.tenantId]);
+    const { rows } = await db.query(`SELECT type, order_id, amount, currency, source FROM events WHERE tenant_id = $1 ORDER BY type`, [
+      t.tenantId,
+    ]);
     expect(rows).toEqual([
       { type: 'first_use', order_id: null, amount: null, currency: null, source: 'segment' },
       { type: 'purchase', order_id: 'A-17', amount: '1234', currency: 'EUR', source: 'segment' },
@@ -234,7 +271,12 @@ describe('moments of truth', () => {
 
     // The same messageId again is a duplicate.
     const resend = new Analytics({ writeKey: t.apiKey, host: api2.url });
-    resend.track({ userId: 'seg-1', event: 'Order Completed', messageId: orderMessageId, properties: { order_id: 'A-17', revenue: 12.34, currency: 'EUR' } });
+    resend.track({
+      userId: 'seg-1',
+      event: 'Order Completed',
+      messageId: orderMessageId,
+      properties: { order_id: 'A-17', revenue: 12.34, currency: 'EUR' },
+    });
     await resend.closeAndFlush();
     const { rows: count } = await db.query(`SELECT count(*)::int AS n FROM events WHERE tenant_id = $1`, [t.tenantId]);
     expect(count[0].n).toBe(2);
@@ -254,13 +296,24 @@ describe('moments of truth', () => {
       api,
       t.apiKey,
       `mutation($id: ID!, $input: UpdateCampaignInput!) { updateCampaign(id: $id, input: $input) { channels } }`,
-      { id: t.campaignId, input: { channels: ['copy'], customChannels: [{ name: 'mastodon', shareUrlTemplate: 'https://mastodon.social/share?text={text}&u={url}' }] } },
+      {
+        id: t.campaignId,
+        input: {
+          channels: ['copy'],
+          customChannels: [{ name: 'mastodon', shareUrlTemplate: 'https://mastodon.social/share?text={text}&u={url}' }],
+        },
+      },
     );
     expect(updated.data!.updateCampaign.channels).toEqual(['copy', 'mastodon']);
     await post('/v1/events', t.apiKey, { id: uid('ev'), type: 'signup', customerId: 'toot' });
-    const enrolled = await gql(api, t.apiKey, `mutation($c: ID!) { enrollAdvocate(campaignId: $c, customerId: "toot") { code links { channel url shareUrl } } }`, {
-      c: t.campaignId,
-    });
+    const enrolled = await gql(
+      api,
+      t.apiKey,
+      `mutation($c: ID!) { enrollAdvocate(campaignId: $c, customerId: "toot") { code links { channel url shareUrl } } }`,
+      {
+        c: t.campaignId,
+      },
+    );
     const { code, links } = enrolled.data!.enrollAdvocate;
     const url = `${PUBLIC_URL}/r/${code}/mastodon`;
     expect(links[1]).toEqual({
@@ -272,7 +325,9 @@ describe('moments of truth', () => {
 
   it('enrols nobody into a PAUSED campaign, and the already eligible once it is active again', async () => {
     const t = await tenantWithCampaign();
-    const pause = await gql(api, t.apiKey, `mutation($id: ID!) { setCampaignStatus(id: $id, status: PAUSED) { status } }`, { id: t.campaignId });
+    const pause = await gql(api, t.apiKey, `mutation($id: ID!) { setCampaignStatus(id: $id, status: PAUSED) { status } }`, {
+      id: t.campaignId,
+    });
     expect(pause.data!.setCampaignStatus.status).toBe('PAUSED');
     await post('/v1/events', t.apiKey, { id: uid('ev'), type: 'first_use', customerId: 'fan', occurredAt: daysAgo(1) });
     await post('/v1/feedback', t.apiKey, { id: uid('fb'), customerId: 'fan', nps: 10 });
@@ -339,20 +394,33 @@ describe('moments of truth', () => {
 
   it('enrols by hand with a vanity code; a taken code is a CONFLICT', async () => {
     const t = await tenantWithCampaign();
-    await post('/v1/events', t.apiKey, { batch: [{ id: uid('ev'), type: 'signup', customerId: 'v1' }, { id: uid('ev'), type: 'signup', customerId: 'v2' }] });
+    await post('/v1/events', t.apiKey, {
+      batch: [
+        { id: uid('ev'), type: 'signup', customerId: 'v1' },
+        { id: uid('ev'), type: 'signup', customerId: 'v2' },
+      ],
+    });
     const enrol = (customerId: string, code?: string, campaignId = t.campaignId, key = t.apiKey) =>
-      gql(api, key, `mutation($c: ID!, $x: String!, $code: String) { enrollAdvocate(campaignId: $c, customerId: $x, code: $code) { id code links { url } } }`, {
-        c: campaignId,
-        x: customerId,
-        code,
-      });
+      gql(
+        api,
+        key,
+        `mutation($c: ID!, $x: String!, $code: String) { enrollAdvocate(campaignId: $c, customerId: $x, code: $code) { id code links { url } } }`,
+        {
+          c: campaignId,
+          x: customerId,
+          code,
+        },
+      );
     const first = await enrol('v1', 'Ada-2026');
     expect(first.data!.enrollAdvocate.code).toBe('Ada-2026');
     expect(first.data!.enrollAdvocate.links[0].url).toBe(`${PUBLIC_URL}/r/Ada-2026/email`);
     expect((await enrol('v1', 'Ada-2026')).data!.enrollAdvocate.id).toBe(first.data!.enrollAdvocate.id);
     expect((await enrol('v2', 'ada-2026')).errors?.[0]?.extensions?.code).toBe('CONFLICT');
     const badCode = await enrol('v2', 'a b');
-    expect([badCode.errors?.[0]?.extensions?.code, badCode.errors?.[0]?.extensions?.fields?.[0]?.field]).toEqual(['BAD_USER_INPUT', 'code']);
+    expect([badCode.errors?.[0]?.extensions?.code, badCode.errors?.[0]?.extensions?.fields?.[0]?.field]).toEqual([
+      'BAD_USER_INPUT',
+      'code',
+    ]);
     expect((await enrol('nobody')).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     const other = await tenantWithCampaign();
     expect((await enrol('v2', undefined, other.campaignId)).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');

@@ -53,10 +53,7 @@ export class EnrolmentService {
       if (campaign?.status !== 'ACTIVE') return count;
       const ids = await this.moments.promoterCandidates(tenantId, campaignId, campaign.eligibility.minNps, after, PAGE, this.db);
       if (ids.length === 0) return count;
-      const [facts, customers] = await Promise.all([
-        this.moments.facts(this.db, tenantId, ids),
-        this.customers.findByIds(tenantId, ids),
-      ]);
+      const [facts, customers] = await Promise.all([this.moments.facts(this.db, tenantId, ids), this.customers.findByIds(tenantId, ids)]);
       for (const customer of customers) {
         if (await this.enrolIfEligible(campaign, customer, facts.get(customer.id)!)) count++;
       }

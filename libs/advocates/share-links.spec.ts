@@ -31,7 +31,9 @@ describe('shareLinks', () => {
   });
 
   it('fills custom templates, keeping the link when the template has no {url}', () => {
-    expect(links.mastodon!.shareUrl).toBe(`https://mastodon.social/share?text=${encodeURIComponent(`I love this & you will too ${url}/mastodon`)}`);
+    expect(links.mastodon!.shareUrl).toBe(
+      `https://mastodon.social/share?text=${encodeURIComponent(`I love this & you will too ${url}/mastodon`)}`,
+    );
   });
 });
 

@@ -31,7 +31,11 @@ export function trackedUrl(publicUrl: string, code: string, channel: string): st
 }
 
 /** One link per channel of the campaign; channels are data, so a new custom channel needs no code. */
-export function shareLinks(publicUrl: string, code: string, campaign: Pick<Campaign, 'channels' | 'customChannels' | 'message'>): ShareLink[] {
+export function shareLinks(
+  publicUrl: string,
+  code: string,
+  campaign: Pick<Campaign, 'channels' | 'customChannels' | 'message'>,
+): ShareLink[] {
   const custom = new Map(campaign.customChannels.map((c) => [c.name, c.shareUrlTemplate]));
   return campaign.channels.map((channel) => {
     const url = trackedUrl(publicUrl, code, channel);

@@ -61,7 +61,10 @@ describe('checkEligibility', () => {
     expect(checkEligibility(f([]), rule).eligible).toBe(false);
     expect(checkEligibility(f(used, [answer(10, '2026-12-15T00:00:00Z')]), rule).eligible).toBe(false);
     expect(checkEligibility(f(), { ...rule, requireExpectationMet: true }).eligible).toBe(false);
-    expect(checkEligibility(f(used, [answer(10, '2026-11-05T00:00:00Z', { expectationMet: true })]), { ...rule, requireExpectationMet: true }).eligible).toBe(true);
+    expect(
+      checkEligibility(f(used, [answer(10, '2026-11-05T00:00:00Z', { expectationMet: true })]), { ...rule, requireExpectationMet: true })
+        .eligible,
+    ).toBe(true);
     expect(checkEligibility(f([...used, { type: 'refund', occurredAt: at('2026-11-06T00:00:00Z') }]), rule).eligible).toBe(false);
   });
 });

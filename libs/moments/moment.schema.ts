@@ -41,14 +41,12 @@ export const eventSchema = z
       ctx.addIssue({ code: 'custom', path: ['currency'], message: 'is required with an amount' });
     }
   })
-  .transform(
-    (e): CustomerEvent => ({
-      ...e,
-      // Without a time, the moment happened when it arrived.
-      occurredAt: e.occurredAt ?? new Date(),
-      properties: e.properties ?? {},
-    }),
-  );
+  .transform((e): CustomerEvent => ({
+    ...e,
+    // Without a time, the moment happened when it arrived.
+    occurredAt: e.occurredAt ?? new Date(),
+    properties: e.properties ?? {},
+  }));
 
 export const feedbackSchema = z
   .strictObject({
@@ -67,7 +65,11 @@ export const feedbackSchema = z
   })
   .superRefine((f, ctx) => {
     if (f.nps === null && f.csat === null && f.expectationMet === null && f.comment === null && f.preferredChannels === null) {
-      ctx.addIssue({ code: 'custom', path: [], message: 'must answer at least one of nps, csat, expectationMet, comment, preferredChannels' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: 'must answer at least one of nps, csat, expectationMet, comment, preferredChannels',
+      });
     }
   })
   .transform((f): FeedbackAnswer => ({ ...f, occurredAt: f.occurredAt ?? new Date() }));

@@ -110,9 +110,7 @@ export class MomentsRepository {
       [tenantId, customerIds],
     );
     for (const a of answers) {
-      result
-        .get(a.customer_id)
-        ?.feedback.push({ nps: a.nps, csat: a.csat, expectationMet: a.expectation_met, occurredAt: a.occurred_at });
+      result.get(a.customer_id)?.feedback.push({ nps: a.nps, csat: a.csat, expectationMet: a.expectation_met, occurredAt: a.occurred_at });
     }
     return result;
   }
@@ -121,7 +119,14 @@ export class MomentsRepository {
    * Customers whose latest NPS answer reaches `minNps` and who are not advocates of the campaign
    * yet: the candidates when a campaign becomes active. Keyset-paged on the customer id.
    */
-  async promoterCandidates(tenantId: string, campaignId: string, minNps: number, afterId: string | null, limit: number, tx: Sql): Promise<string[]> {
+  async promoterCandidates(
+    tenantId: string,
+    campaignId: string,
+    minNps: number,
+    afterId: string | null,
+    limit: number,
+    tx: Sql,
+  ): Promise<string[]> {
     const rows = await tx.query<{ id: string }>(
       `SELECT c.id FROM customers c
        CROSS JOIN LATERAL (

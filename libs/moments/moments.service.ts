@@ -85,12 +85,26 @@ export class MomentsService {
    * commit, the worker is asked to score each customer who had a new moment.
    */
   async ingest(tenantId: string, m: Moments, source: MomentSource): Promise<IngestResult> {
-    const externalIds = [...m.events.map((e) => e.customerId), ...m.feedback.map((f) => f.customerId), ...m.profiles.map((p) => p.customerId)];
+    const externalIds = [
+      ...m.events.map((e) => e.customerId),
+      ...m.feedback.map((f) => f.customerId),
+      ...m.profiles.map((p) => p.customerId),
+    ];
     const { accepted, duplicates, touched } = await this.db.transaction(async (tx) => {
       const ids = await this.customers.ensureAndLock(tx, tenantId, externalIds);
       const uuid = (externalId: string) => ids.get(externalId)!;
-      const newEvents = await this.moments.insertEvents(tx, tenantId, m.events.map((e) => ({ ...e, customerUuid: uuid(e.customerId) })), source);
-      const newAnswers = await this.moments.insertFeedback(tx, tenantId, m.feedback.map((f) => ({ ...f, customerUuid: uuid(f.customerId) })), source);
+      const newEvents = await this.moments.insertEvents(
+        tx,
+        tenantId,
+        m.events.map((e) => ({ ...e, customerUuid: uuid(e.customerId) })),
+        source,
+      );
+      const newAnswers = await this.moments.insertFeedback(
+        tx,
+        tenantId,
+        m.feedback.map((f) => ({ ...f, customerUuid: uuid(f.customerId) })),
+        source,
+      );
       const appliedEvents = firstOfEach(m.events, newEvents);
       const appliedAnswers = firstOfEach(m.feedback, newAnswers);
       await this.customers.applyProfiles(tx, tenantId, profileUpdates(appliedEvents, m.profiles));
@@ -137,4 +151,3 @@ function profileUpdates(events: readonly CustomerEvent[], profiles: readonly Pro
   }
   return [...byCustomer.values()];
 }
-

@@ -117,7 +117,10 @@ export function mapSegment(body: unknown, kind: 'batch' | 'track' | 'identify'):
   if (kind === 'batch') {
     const batch = isJsonObject(body) ? body.batch : undefined;
     if (!Array.isArray(batch)) {
-      out.problems.push({ field: isJsonObject(body) ? 'batch' : '(body)', message: isJsonObject(body) ? 'must be an array of messages' : 'must be a JSON object' });
+      out.problems.push({
+        field: isJsonObject(body) ? 'batch' : '(body)',
+        message: isJsonObject(body) ? 'must be an array of messages' : 'must be a JSON object',
+      });
       return out;
     }
     if (batch.length > MAX_BATCH) {

@@ -21,7 +21,7 @@ import { RESOLVERS } from './resolvers.js';
 import { MeController } from './tenants/me.controller.js';
 import { EventsController } from './moments/events.controller.js';
 import { SegmentController } from './moments/segment.controller.js';
-import { AdvocateLoaders } from './advocates/advocate.loaders.js';
+import { AdvocateLoadersModule } from './advocates/advocate-loaders.module.js';
 
 export function graphqlOptions(config: AppConfig, schemaHost: () => GraphQLSchemaHost): ApolloDriverConfig {
   const development = config.env === 'development';
@@ -69,9 +69,10 @@ export class AppModule {
         CustomersModule,
         MomentsModule,
         AdvocatesModule,
+        AdvocateLoadersModule,
       ],
       controllers: [MeController, EventsController, SegmentController],
-      providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_FILTER, useClass: AllErrorsFilter }, ...RESOLVERS, AdvocateLoaders],
+      providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_FILTER, useClass: AllErrorsFilter }, ...RESOLVERS],
     };
   }
 }

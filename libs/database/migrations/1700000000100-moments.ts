@@ -57,8 +57,12 @@ export class Moments1700000000100 implements MigrationInterface {
       BEGIN
         RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP USING ERRCODE = 'raise_exception';
       END $$`);
-    await q.query(`CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events FOR EACH ROW EXECUTE FUNCTION moments_refuse_change()`);
-    await q.query(`CREATE TRIGGER feedback_append_only BEFORE UPDATE OR DELETE ON feedback FOR EACH ROW EXECUTE FUNCTION moments_refuse_change()`);
+    await q.query(
+      `CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events FOR EACH ROW EXECUTE FUNCTION moments_refuse_change()`,
+    );
+    await q.query(
+      `CREATE TRIGGER feedback_append_only BEFORE UPDATE OR DELETE ON feedback FOR EACH ROW EXECUTE FUNCTION moments_refuse_change()`,
+    );
 
     await q.query(`
       ALTER TABLE customers
