@@ -25,4 +25,6 @@ export default {
     },
   ],
   maxWorkers: 2,
+  // Jest reads testTimeout from the top level only; starting real processes on a busy machine takes seconds.
+  testTimeout: 120_000,
 };

@@ -82,7 +82,7 @@ export class MomentsService {
   /**
    * Applies validated moments in one transaction: customers created and locked, events and
    * feedback inserted (a known id is a duplicate), profiles updated from what was new. After the
-   * commit, the worker is asked to score each customer who had a new moment.
+   * commit, the worker is asked to score each customer of the request.
    */
   async ingest(tenantId: string, m: Moments, source: MomentSource): Promise<IngestResult> {
     const externalIds = [
@@ -108,7 +108,8 @@ export class MomentsService {
       const appliedEvents = firstOfEach(m.events, newEvents);
       const appliedAnswers = firstOfEach(m.feedback, newAnswers);
       await this.customers.applyProfiles(tx, tenantId, profileUpdates(appliedEvents, m.profiles));
-      const touched = new Set([...appliedEvents, ...appliedAnswers].map((x) => uuid(x.customerId)));
+      // Duplicates too: rescoring is idempotent, and a resend then heals a job lost after an earlier commit.
+      const touched = new Set([...m.events, ...m.feedback].map((x) => uuid(x.customerId)));
       const applied = appliedEvents.length + appliedAnswers.length;
       return { accepted: applied + m.profiles.length, duplicates: m.events.length + m.feedback.length - applied, touched };
     });
