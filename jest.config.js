@@ -24,6 +24,6 @@ export default {
     },
   ],
   maxWorkers: 2,
-  // Integration suites start real processes; nothing here measures time.
+  // Jest reads testTimeout from the top level only; starting real processes on a busy machine takes seconds.
   testTimeout: 120_000,
 };

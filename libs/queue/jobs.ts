@@ -11,11 +11,13 @@ export interface JobMap {
   'rewards.release': Record<string, never>;
   /** Repeatable: re-queue converted referrals whose crediting job was lost (Redis flushed). */
   'rewards.sweep': Record<string, never>;
+  /** A customer had a new moment (event or feedback): rescore delight, enrol where eligible. */
+  'customer.moment': { tenantId: string; customerId: string };
 }
 
 export type JobName = keyof JobMap;
 
-export const QUEUE_NAMES = ['campaigns', 'rewards'] as const;
+export const QUEUE_NAMES = ['campaigns', 'moments', 'rewards'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** Which queue carries each job. */
@@ -24,6 +26,7 @@ export const JOB_QUEUE: { readonly [K in JobName]: QueueName } = {
   'reward.credit': 'rewards',
   'rewards.release': 'rewards',
   'rewards.sweep': 'rewards',
+  'customer.moment': 'moments',
 };
 
 export const JOB_NAMES = Object.keys(JOB_QUEUE) as JobName[];

@@ -12,6 +12,9 @@ import { CampaignsModule } from '#libs/campaigns/index.js';
 import { LedgerModule } from '#libs/ledger/index.js';
 import { RewardsModule } from '#libs/rewards/index.js';
 import { ReferralsModule } from '#libs/referrals/index.js';
+import { CustomersModule } from '#libs/customers/index.js';
+import { MomentsModule } from '#libs/moments/index.js';
+import { AdvocatesModule } from '#libs/advocates/index.js';
 import { ApiKeyGuard } from './common/auth.js';
 import { AllErrorsFilter } from './common/error.filter.js';
 import { formatError } from './graphql/format-error.js';
@@ -19,6 +22,9 @@ import { costLimitPlugin, validationRules } from './graphql/limits.js';
 import { OpsModule } from './ops/ops.module.js';
 import { RESOLVERS } from './resolvers.js';
 import { MeController } from './tenants/me.controller.js';
+import { EventsController } from './moments/events.controller.js';
+import { SegmentController } from './moments/segment.controller.js';
+import { AdvocateLoadersModule } from './advocates/advocate-loaders.module.js';
 
 export function graphqlOptions(config: AppConfig, schemaHost: () => GraphQLSchemaHost): ApolloDriverConfig {
   const development = config.env === 'development';
@@ -66,8 +72,12 @@ export class AppModule {
         LedgerModule,
         RewardsModule,
         ReferralsModule,
+        CustomersModule,
+        MomentsModule,
+        AdvocatesModule,
+        AdvocateLoadersModule,
       ],
-      controllers: [MeController],
+      controllers: [MeController, EventsController, SegmentController],
       providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_FILTER, useClass: AllErrorsFilter }, ...RESOLVERS],
     };
   }

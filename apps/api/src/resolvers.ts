@@ -1,6 +1,16 @@
 import { CampaignsResolver } from './campaigns/campaigns.resolver.js';
 import { ApiKeysResolver } from './tenants/api-keys.resolver.js';
 import { ReferralsResolver } from './referrals/referrals.resolver.js';
+import { MomentsResolver } from './moments/moments.resolver.js';
+import { CustomersResolver } from './customers/customers.resolver.js';
+import { AdvocatesResolver } from './advocates/advocates.resolver.js';
 
 /** Every resolver of the API; the schema is generated from these. */
-export const RESOLVERS = [CampaignsResolver, ApiKeysResolver, ReferralsResolver] as const;
+export const RESOLVERS = [
+  CampaignsResolver,
+  ApiKeysResolver,
+  MomentsResolver,
+  CustomersResolver,
+  AdvocatesResolver,
+  ReferralsResolver,
+] as const;

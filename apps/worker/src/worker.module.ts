@@ -6,6 +6,7 @@ import { DatabaseModule } from '#libs/database/index.js';
 import { QueueModule, RedisModule } from '#libs/queue/index.js';
 import { OutboxModule } from '#libs/outbox/index.js';
 import { CampaignsModule } from '#libs/campaigns/index.js';
+import { AdvocatesModule } from '#libs/advocates/index.js';
 import { JobRegistry } from './job-registry.js';
 import { ConcurrencySetter } from './concurrency.js';
 import { CampaignsProcessor } from './campaigns/campaigns.processor.js';
@@ -14,6 +15,7 @@ import { RewardsModule } from '#libs/rewards/index.js';
 import { ReferralsModule } from '#libs/referrals/index.js';
 import { RewardsProcessor } from './rewards/rewards.processor.js';
 import { Scheduler } from './scheduler.js';
+import { MomentsProcessor } from './moments/moments.processor.js';
 
 @Module({})
 export class WorkerModule {
@@ -32,8 +34,9 @@ export class WorkerModule {
         LedgerModule,
         RewardsModule,
         ReferralsModule,
+        AdvocatesModule,
       ],
-      providers: [JobRegistry, ConcurrencySetter, Scheduler, CampaignsProcessor, RewardsProcessor],
+      providers: [JobRegistry, ConcurrencySetter, Scheduler, CampaignsProcessor, MomentsProcessor, RewardsProcessor],
     };
   }
 }

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { AdvocatesModule } from '#libs/advocates/index.js';
+import { CampaignsModule } from '#libs/campaigns/index.js';
+import { CustomersModule } from '#libs/customers/index.js';
+import { AdvocateLoaders } from './advocate.loaders.js';
+
+@Module({
+  imports: [AdvocatesModule, CampaignsModule, CustomersModule],
+  providers: [AdvocateLoaders],
+  exports: [AdvocateLoaders],
+})
+export class AdvocateLoadersModule {}

@@ -1,0 +1,118 @@
+import { Injectable } from '@nestjs/common';
+import { Db, type Sql } from '#libs/database/index.js';
+import type { Customer, Delight, ProfileUpdate } from './customer.js';
+import { normalizeEmail } from './email.js';
+
+interface CustomerRow {
+  id: string;
+  tenant_id: string;
+  external_id: string;
+  email: string | null;
+  email_normalized: string | null;
+  name: string | null;
+  first_use_at: Date | null;
+  generation: number;
+  delight_score: number | null;
+  delight_reasons: string[];
+  created_at: Date;
+}
+
+const COLUMNS = `id, tenant_id, external_id, email, email_normalized, name, first_use_at, generation,
+  delight_score, delight_reasons, created_at`;
+
+function toCustomer(r: CustomerRow): Customer {
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    externalId: r.external_id,
+    email: r.email,
+    emailNormalized: r.email_normalized,
+    name: r.name,
+    firstUseAt: r.first_use_at,
+    generation: r.generation,
+    delight: r.delight_score === null ? null : { score: r.delight_score, reasons: r.delight_reasons },
+    createdAt: r.created_at,
+  };
+}
+
+@Injectable()
+export class CustomerRepository {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Creates the customers that do not exist yet and locks all of them for the transaction, in
+   * external-id order so concurrent batches never deadlock. Returns external id → customer id.
+   */
+  async ensureAndLock(tx: Sql, tenantId: string, externalIds: readonly string[]): Promise<Map<string, string>> {
+    const ids = [...new Set(externalIds)].sort();
+    if (ids.length === 0) return new Map();
+    await tx.query(
+      `INSERT INTO customers (tenant_id, external_id)
+       SELECT $1, x FROM unnest($2::text[]) AS x ORDER BY x
+       ON CONFLICT (tenant_id, external_id) DO NOTHING`,
+      [tenantId, ids],
+    );
+    const rows = await tx.query<{ id: string; external_id: string }>(
+      `SELECT id, external_id FROM customers WHERE tenant_id = $1 AND external_id = ANY($2::text[])
+       ORDER BY external_id FOR UPDATE`,
+      [tenantId, ids],
+    );
+    return new Map(rows.map((r) => [r.external_id, r.id]));
+  }
+
+  /** Applies profile changes in one statement; absent values keep what is stored; first use keeps the earliest. */
+  async applyProfiles(tx: Sql, tenantId: string, updates: readonly ProfileUpdate[]): Promise<void> {
+    if (updates.length === 0) return;
+    await tx.execute(
+      `UPDATE customers c SET
+         email = COALESCE(u.email, c.email),
+         email_normalized = COALESCE(u.email_normalized, c.email_normalized),
+         name = COALESCE(u.name, c.name),
+         first_use_at = LEAST(c.first_use_at, u.first_use_at),
+         updated_at = now()
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
+         AS u(external_id, email, email_normalized, name, first_use_at)
+       WHERE c.tenant_id = $1 AND c.external_id = u.external_id`,
+      [
+        tenantId,
+        updates.map((u) => u.externalId),
+        updates.map((u) => u.email ?? null),
+        updates.map((u) => (u.email ? normalizeEmail(u.email) : null)),
+        updates.map((u) => u.name ?? null),
+        updates.map((u) => u.firstUseAt ?? null),
+      ],
+    );
+  }
+
+  async findByExternalId(tenantId: string, externalId: string, tx: Sql = this.db): Promise<Customer | undefined> {
+    const [row] = await tx.query<CustomerRow>(`SELECT ${COLUMNS} FROM customers WHERE tenant_id = $1 AND external_id = $2`, [
+      tenantId,
+      externalId,
+    ]);
+    return row && toCustomer(row);
+  }
+
+  async findByIds(tenantId: string, ids: readonly string[], tx: Sql = this.db): Promise<Customer[]> {
+    const rows = await tx.query<CustomerRow>(`SELECT ${COLUMNS} FROM customers WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [
+      tenantId,
+      ids,
+    ]);
+    return rows.map(toCustomer);
+  }
+
+  /** Locks one customer row for the transaction (scoring the same customer twice at once would race). */
+  async lock(tx: Sql, tenantId: string, id: string): Promise<Customer | undefined> {
+    const [row] = await tx.query<CustomerRow>(`SELECT ${COLUMNS} FROM customers WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [
+      tenantId,
+      id,
+    ]);
+    return row && toCustomer(row);
+  }
+
+  async saveDelight(tx: Sql, tenantId: string, id: string, delight: Delight): Promise<void> {
+    await tx.execute(
+      `UPDATE customers SET delight_score = $3, delight_reasons = $4, delight_scored_at = now() WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, id, delight.score, delight.reasons],
+    );
+  }
+}
