@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import pg from 'pg';
-import { ReferralsService } from '#libs/referrals/index.js';
+import { ReferralsService, RiskService } from '#libs/referrals/index.js';
 import { CampaignRepository } from '#libs/campaigns/index.js';
 import { OutboxWriter } from '#libs/outbox/index.js';
 import type { QueueProducer } from '#libs/queue/index.js';
@@ -19,7 +19,14 @@ describe('reward ledger', () => {
     s = await services();
     db = new pg.Pool({ connectionString: process.env.TL_TEST_DATABASE_URL, max: 10 });
     // refund() never enqueues; the producer is only used by attribute().
-    referrals = new ReferralsService(s.db, new CampaignRepository(s.db), new OutboxWriter(), null as unknown as QueueProducer, s.rewards);
+    referrals = new ReferralsService(
+      s.db,
+      new CampaignRepository(s.db),
+      new OutboxWriter(),
+      null as unknown as QueueProducer,
+      s.rewards,
+      new RiskService(),
+    );
   });
   afterAll(async () => {
     await db.end();

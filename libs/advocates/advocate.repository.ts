@@ -82,6 +82,14 @@ export class AdvocateRepository {
     return row && toAdvocate(row);
   }
 
+  async findByIds(tenantId: string, ids: readonly string[]): Promise<Advocate[]> {
+    const rows = await this.db.query<AdvocateRow>(`SELECT ${COLUMNS} FROM advocates WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [
+      tenantId,
+      ids,
+    ]);
+    return rows.map(toAdvocate);
+  }
+
   /** Advocates for many (campaign, customer) pairs in one query. */
   async findByPairs(tenantId: string, pairs: readonly { campaignId: string; customerId: string }[]): Promise<Advocate[]> {
     const rows = await this.db.query<AdvocateRow>(

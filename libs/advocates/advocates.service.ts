@@ -105,6 +105,12 @@ export class AdvocatesService {
     return advocate;
   }
 
+  /** Advocates by id, for request-scoped loaders. */
+  getMany(tenantId: string, ids: readonly string[]): Promise<Advocate[]> {
+    const valid = ids.filter(isUuid);
+    return valid.length === 0 ? Promise.resolve([]) : this.advocates.findByIds(tenantId, valid);
+  }
+
   /** Advocates of many (campaign, customer) pairs; for request-scoped loaders. */
   findByPairs(tenantId: string, pairs: readonly { campaignId: string; customerId: string }[]): Promise<Advocate[]> {
     const valid = pairs.filter((p) => isUuid(p.campaignId) && isUuid(p.customerId));

@@ -9,6 +9,9 @@ import { eventSchema, feedbackSchema, isJsonObject, profileSchema } from './mome
 import { mapSegment, type RawItem } from './segment.js';
 import { MomentsRepository } from './moments.repository.js';
 
+/** Event types with an effect beyond delight (applied by the referrals domain). */
+const EFFECTFUL_TYPES = new Set(['signup', 'purchase', 'refund', 'share']);
+
 /** Validates every item; throws one error naming every bad field of every item. */
 function parseAll<S extends z.ZodType>(schema: S, items: readonly RawItem[], problems: FieldError[]): z.output<S>[] {
   const parsed: z.output<S>[] = [];
@@ -117,6 +120,11 @@ export class MomentsService {
       'customer.moment',
       [...touched].map((customerId) => ({ payload: { tenantId, customerId } })),
     );
+    // Attribution, refunds and shares: duplicates too, as the effect is applied once whatever is resent.
+    const effectful = m.events.filter((e) => EFFECTFUL_TYPES.has(e.type)).map((e) => e.id);
+    for (let i = 0; i < effectful.length; i += 500) {
+      await this.queue.enqueue('events.apply', { tenantId, eventIds: effectful.slice(i, i + 500) });
+    }
     return { accepted, duplicates };
   }
 }

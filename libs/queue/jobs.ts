@@ -11,6 +11,10 @@ export interface JobMap {
   'rewards.release': Record<string, never>;
   /** Repeatable: re-queue converted referrals whose crediting job was lost (Redis flushed). */
   'rewards.sweep': Record<string, never>;
+  /** Apply the effects of signup, purchase, refund and share events (sender ids). */
+  'events.apply': { tenantId: string; eventIds: string[] };
+  /** Repeatable: re-queue events whose effect was never applied (job lost). */
+  'events.sweep': Record<string, never>;
   /** A customer had a new moment (event or feedback): rescore delight, enrol where eligible. */
   'customer.moment': { tenantId: string; customerId: string };
 }
@@ -26,6 +30,8 @@ export const JOB_QUEUE: { readonly [K in JobName]: QueueName } = {
   'reward.credit': 'rewards',
   'rewards.release': 'rewards',
   'rewards.sweep': 'rewards',
+  'events.apply': 'rewards',
+  'events.sweep': 'rewards',
   'customer.moment': 'moments',
 };
 
@@ -35,4 +41,5 @@ export const JOB_NAMES = Object.keys(JOB_QUEUE) as JobName[];
 export const REPEATABLE_JOBS: { readonly [K in JobName]?: number } = {
   'rewards.release': 5_000,
   'rewards.sweep': 15_000,
+  'events.sweep': 15_000,
 };

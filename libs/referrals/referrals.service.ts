@@ -5,7 +5,18 @@ import { CampaignRepository, type Campaign } from '#libs/campaigns/index.js';
 import { OutboxWriter } from '#libs/outbox/index.js';
 import { QueueProducer } from '#libs/queue/index.js';
 import { RewardsService } from '#libs/rewards/rewards.service.js';
+import { RiskService } from './risk.service.js';
+import type { RiskAssessment } from '#libs/fraud/index.js';
 import { REFERRAL_COLUMNS, toReferral, type AttributedBy, type Referral, type ReferralRow, type ReferralStatus } from './referral.js';
+
+export interface RefundMoment {
+  tenantId: string;
+  eventId: string;
+  orderId: string;
+  /** null: the whole order. */
+  amount: number | null;
+  occurredAt: Date;
+}
 
 /** A signup or purchase, as attribution needs it. */
 export interface ConversionMoment {
@@ -13,6 +24,7 @@ export interface ConversionMoment {
   eventId: string;
   type: 'signup' | 'purchase';
   customerId: string; // internal customer id
+  email: string | null;
   emailNormalized: string | null;
   occurredAt: Date;
   visitorId: string | null;
@@ -21,9 +33,10 @@ export interface ConversionMoment {
   orderId: string | null;
   amount: number | null;
   currency: string | null;
+  cardFingerprint: string | null;
 }
 
-interface AdvocateHit {
+export interface AdvocateHit {
   advocateId: string;
   campaignId: string;
   customerId: string;
@@ -41,6 +54,7 @@ export class ReferralsService {
     private readonly outbox: OutboxWriter,
     private readonly queue: QueueProducer,
     private readonly rewards: RewardsService,
+    private readonly risk: RiskService,
   ) {}
 
   /**
@@ -49,58 +63,93 @@ export class ReferralsService {
    * makes it CONVERTED and queues the crediting. Idempotent: replays change nothing.
    */
   async attribute(moment: ConversionMoment): Promise<Referral | undefined> {
-    const converted = await this.db.transaction(async (tx) => {
-      const hit = await this.findAdvocate(tx, moment);
-      if (!hit) return undefined;
-      const campaign = await this.campaigns.findById(moment.tenantId, hit.campaignId, tx);
-      if (!campaign || campaign.status !== 'ACTIVE') return undefined;
-
-      const refusal = await this.refusal(tx, moment, hit);
-      const [inserted] = await tx.query<ReferralRow>(
-        `INSERT INTO referrals (tenant_id, campaign_id, advocate_id, referred_customer_id, status, attributed_by, visitor_id, source_event_id, rejected_reason)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-         ON CONFLICT (campaign_id, referred_customer_id) DO NOTHING RETURNING ${REFERRAL_COLUMNS}`,
-        [
-          moment.tenantId,
-          hit.campaignId,
-          hit.advocateId,
-          moment.customerId,
-          refusal ? 'REJECTED' : 'LEAD',
-          hit.attributedBy,
-          moment.visitorId,
-          moment.eventId,
-          refusal ?? null,
-        ],
-      );
-      if (inserted && !refusal) {
-        // The referred customer remembers who referred them, one generation further down.
-        await tx.query(
-          `UPDATE customers SET referred_by_advocate_id = $3, generation = $4, updated_at = now()
-           WHERE tenant_id = $1 AND id = $2 AND referred_by_advocate_id IS NULL`,
-          [moment.tenantId, moment.customerId, hit.advocateId, hit.generation + 1],
-        );
-      }
-      const [current] = await tx.query<ReferralRow>(
-        `SELECT ${REFERRAL_COLUMNS} FROM referrals WHERE campaign_id = $1 AND referred_customer_id = $2 FOR UPDATE`,
-        [hit.campaignId, moment.customerId],
-      );
-      let referral = toReferral(current!);
-      if (moment.type === 'purchase' && referral.status === 'LEAD' && moment.amount !== null && moment.currency && moment.orderId) {
-        referral = await this.convert(tx, referral, campaign, moment);
-        return { referral, converted: true };
-      }
-      return { referral, converted: false };
-    });
-    if (converted?.converted)
-      await this.queue.enqueue(
-        'reward.credit',
-        { tenantId: moment.tenantId, referralId: converted.referral.id },
-        { jobId: `credit-${converted.referral.id}` },
-      );
-    return converted?.referral;
+    const result = await this.db.transaction((tx) => this.attributeIn(tx, moment));
+    if (result?.converted) await this.enqueueCredit(moment.tenantId, result.referral.id);
+    return result?.referral;
   }
 
-  private async convert(tx: Sql, referral: Referral, campaign: Campaign, moment: ConversionMoment): Promise<Referral> {
+  enqueueCredit(tenantId: string, referralId: string): Promise<void> {
+    return this.queue.enqueue('reward.credit', { tenantId, referralId }, { jobId: `credit-${referralId}` });
+  }
+
+  /** Attribution inside the caller's transaction; `converted` tells the caller to queue the crediting. */
+  async attributeIn(tx: Sql, moment: ConversionMoment): Promise<{ referral: Referral; converted: boolean } | undefined> {
+    const hit = await this.findAdvocate(tx, moment);
+    if (!hit) return undefined;
+    const campaign = await this.campaigns.findById(moment.tenantId, hit.campaignId, tx);
+    if (!campaign || campaign.status !== 'ACTIVE') return undefined;
+
+    const existingCustomer = await this.existingCustomer(tx, moment, hit);
+    const risk = existingCustomer ? undefined : await this.risk.assess(tx, moment, hit, campaign);
+    const refusal =
+      existingCustomer ?? (risk?.decision === 'BLOCK' ? `BLOCKED: ${risk.reasons.map((r) => r.message).join(' ')}` : undefined);
+    const [inserted] = await tx.query<ReferralRow>(
+      `INSERT INTO referrals (tenant_id, campaign_id, advocate_id, referred_customer_id, status, attributed_by, visitor_id, source_event_id,
+         rejected_reason, risk_score, risk_decision, risk_reasons)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+       ON CONFLICT (campaign_id, referred_customer_id) DO NOTHING RETURNING ${REFERRAL_COLUMNS}`,
+      [
+        moment.tenantId,
+        hit.campaignId,
+        hit.advocateId,
+        moment.customerId,
+        refusal ? 'REJECTED' : 'LEAD',
+        hit.attributedBy,
+        moment.visitorId,
+        moment.eventId,
+        refusal ?? null,
+        risk?.score ?? 0,
+        risk?.decision ?? 'ALLOW',
+        JSON.stringify(risk?.reasons ?? []),
+      ],
+    );
+    if (inserted && !refusal) {
+      // The referred customer remembers who referred them, one generation further down.
+      await tx.query(
+        `UPDATE customers SET referred_by_advocate_id = $3, generation = $4, updated_at = now()
+         WHERE tenant_id = $1 AND id = $2 AND referred_by_advocate_id IS NULL`,
+        [moment.tenantId, moment.customerId, hit.advocateId, hit.generation + 1],
+      );
+    }
+    const [current] = await tx.query<ReferralRow>(
+      `SELECT ${REFERRAL_COLUMNS} FROM referrals WHERE campaign_id = $1 AND referred_customer_id = $2 FOR UPDATE`,
+      [hit.campaignId, moment.customerId],
+    );
+    const referral = toReferral(current!);
+    if (moment.type === 'purchase' && referral.status === 'LEAD' && moment.amount !== null && moment.currency && moment.orderId) {
+      // The purchase knows more (card, velocity now): assess again before converting.
+      const atPurchase = await this.risk.assess(tx, moment, hit, campaign);
+      if (atPurchase.decision === 'BLOCK') {
+        const [row] = await tx.query<ReferralRow>(
+          `UPDATE referrals SET status = 'REJECTED', rejected_reason = $3, risk_score = $4, risk_decision = $5, risk_reasons = $6,
+             order_id = $7, amount = $8, currency = $9, updated_at = now()
+           WHERE tenant_id = $1 AND id = $2 RETURNING ${REFERRAL_COLUMNS}`,
+          [
+            moment.tenantId,
+            referral.id,
+            `BLOCKED: ${atPurchase.reasons.map((r) => r.message).join(' ')}`,
+            atPurchase.score,
+            atPurchase.decision,
+            JSON.stringify(atPurchase.reasons),
+            moment.orderId,
+            moment.amount,
+            moment.currency,
+          ],
+        );
+        return { referral: toReferral(row!), converted: false };
+      }
+      return { referral: await this.convert(tx, referral, campaign, moment, atPurchase), converted: true };
+    }
+    return { referral, converted: false };
+  }
+
+  private async convert(
+    tx: Sql,
+    referral: Referral,
+    campaign: Campaign,
+    moment: ConversionMoment,
+    risk: RiskAssessment,
+  ): Promise<Referral> {
     // A refund that arrived before its purchase is applied now.
     const early = await tx.query<{ amount: string | null }>(
       `UPDATE pending_refunds SET applied_at = now() WHERE tenant_id = $1 AND order_id = $2 AND applied_at IS NULL RETURNING amount`,
@@ -111,9 +160,23 @@ export class ReferralsService {
     const refunded = full ? moment.amount! : Math.min(partial, moment.amount!);
     const status: ReferralStatus = refunded >= moment.amount! && refunded > 0 ? 'REVERSED' : 'CONVERTED';
     const [row] = await tx.query<ReferralRow>(
-      `UPDATE referrals SET status = $3, order_id = $4, amount = $5, currency = $6, converted_at = $7, refunded_amount = $8, updated_at = now()
+      `UPDATE referrals SET status = $3, order_id = $4, amount = $5, currency = $6, converted_at = $7, refunded_amount = $8,
+         card_fingerprint = $9, risk_score = $10, risk_decision = $11, risk_reasons = $12, updated_at = now()
        WHERE tenant_id = $1 AND id = $2 RETURNING ${REFERRAL_COLUMNS}`,
-      [moment.tenantId, referral.id, status, moment.orderId, moment.amount, moment.currency, moment.occurredAt, refunded],
+      [
+        moment.tenantId,
+        referral.id,
+        status,
+        moment.orderId,
+        moment.amount,
+        moment.currency,
+        moment.occurredAt,
+        refunded,
+        moment.cardFingerprint,
+        risk.score,
+        risk.decision,
+        JSON.stringify(risk.reasons),
+      ],
     );
     const converted = toReferral(row!);
     await this.outbox.add(tx, moment.tenantId, 'referral.converted', referralEvent(converted, campaign));
@@ -174,7 +237,7 @@ export class ReferralsService {
        JOIN advocates a ON a.id = k.advocate_id
        JOIN customers c ON c.id = a.customer_id
        JOIN campaigns g ON g.id = k.campaign_id
-       WHERE k.tenant_id = $1 AND k.visitor_id = $2 AND k.active AND k.occurred_at <= $3
+       WHERE k.tenant_id = $1 AND k.visitor_id = $2 AND k.active AND k.kind = 'human' AND k.occurred_at <= $3
          AND k.occurred_at >= $3::timestamptz - make_interval(days => g.attribution_window_days)
        ORDER BY k.occurred_at`,
       [m.tenantId, m.visitorId, m.occurredAt],
@@ -193,16 +256,12 @@ export class ReferralsService {
     };
   }
 
-  /** Why this moment must not become a referral: self-referral, or an existing customer. */
-  private async refusal(tx: Sql, m: ConversionMoment, hit: AdvocateHit): Promise<string | undefined> {
-    if (hit.customerId === m.customerId) return 'SELF_REFERRAL: the advocate referred themselves';
-    if (hit.emailNormalized && m.emailNormalized && hit.emailNormalized === m.emailNormalized) {
-      return 'SELF_REFERRAL: the same person as the advocate under another email spelling';
-    }
+  /** A customer who had bought before their first click (or before the code was used) is not referred. */
+  private async existingCustomer(tx: Sql, m: ConversionMoment, hit: AdvocateHit): Promise<string | undefined> {
     const before = hit.firstClickAt ?? m.occurredAt;
     const [earlier] = await tx.query<{ occurred_at: Date }>(
       `SELECT occurred_at FROM events WHERE tenant_id = $1 AND customer_id = $2 AND type = 'purchase' AND occurred_at < $3
-         AND id <> $4 LIMIT 1`,
+         AND event_id <> $4 LIMIT 1`,
       [m.tenantId, m.customerId, before, m.eventId],
     );
     if (earlier) return `EXISTING_CUSTOMER: bought on ${earlier.occurred_at.toISOString().slice(0, 10)}, before the referral`;
@@ -210,8 +269,13 @@ export class ReferralsService {
   }
 
   /** A refund of an order: reverses its referral's rewards (pro rata for PERCENT), or waits for the purchase. */
-  async refund(input: { tenantId: string; eventId: string; orderId: string; amount: number | null; occurredAt: Date }): Promise<void> {
-    await this.db.transaction(async (tx) => {
+  async refund(input: RefundMoment): Promise<void> {
+    await this.db.transaction((tx) => this.refundIn(tx, input));
+  }
+
+  async refundIn(tx: Sql, input: RefundMoment): Promise<void> {
+    // A block keeps the diff small; the body is the refund proper.
+    {
       const [logged] = await tx.query<{ order_id: string }>(
         `INSERT INTO pending_refunds (tenant_id, order_id, event_id, amount, occurred_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT DO NOTHING RETURNING order_id`,
@@ -238,7 +302,30 @@ export class ReferralsService {
       );
       const campaign = await this.campaigns.findById(input.tenantId, referral.campaignId, tx);
       if (campaign) await this.rewards.syncReversals(tx, toReferral(updatedRow!), campaign);
-    });
+    }
+  }
+
+  /**
+   * A `share` event from the brand: a share by each of the customer's advocates, or only the one
+   * of `properties.campaignId` when given. Returns how many shares were recorded.
+   */
+  async recordShareEvent(
+    tx: Sql,
+    tenantId: string,
+    customerId: string,
+    channel: string | null,
+    occurredAt: Date,
+    properties: Record<string, unknown>,
+  ): Promise<number> {
+    const campaignId = typeof properties?.campaignId === 'string' && isUuid(properties.campaignId) ? properties.campaignId : null;
+    const rows = await tx.query(
+      `INSERT INTO shares (tenant_id, advocate_id, campaign_id, channel, source, occurred_at)
+       SELECT a.tenant_id, a.id, a.campaign_id, $3, 'event', $4 FROM advocates a
+       WHERE a.tenant_id = $1 AND a.customer_id = $2 AND ($5::uuid IS NULL OR a.campaign_id = $5)
+       RETURNING id`,
+      [tenantId, customerId, channel ?? 'other', occurredAt, campaignId],
+    );
+    return rows.length;
   }
 
   async get(tenantId: string, id: string): Promise<Referral> {

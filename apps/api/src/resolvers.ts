@@ -1,6 +1,6 @@
 import { CampaignsResolver } from './campaigns/campaigns.resolver.js';
 import { ApiKeysResolver } from './tenants/api-keys.resolver.js';
-import { ReferralsResolver } from './referrals/referrals.resolver.js';
+import { ReferralsResolver, RewardsResolver } from './referrals/referrals.resolver.js';
 import { MomentsResolver } from './moments/moments.resolver.js';
 import { CustomersResolver } from './customers/customers.resolver.js';
 import { AdvocatesResolver } from './advocates/advocates.resolver.js';
@@ -13,4 +13,5 @@ export const RESOLVERS = [
   CustomersResolver,
   AdvocatesResolver,
   ReferralsResolver,
+  RewardsResolver,
 ] as const;

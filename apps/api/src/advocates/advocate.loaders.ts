@@ -3,11 +3,14 @@ import DataLoader from 'dataloader';
 import { AdvocatesService, type Advocate } from '#libs/advocates/index.js';
 import { CampaignsService, type Campaign } from '#libs/campaigns/index.js';
 import { CustomersService, type Customer } from '#libs/customers/index.js';
+import { RewardsService, type Balance } from '#libs/rewards/index.js';
 
 export interface RequestLoaders {
   customer: DataLoader<string, Customer | undefined>;
   campaign: DataLoader<string, Campaign | undefined>;
   advocateOf: DataLoader<{ campaignId: string; customerId: string }, Advocate | undefined, string>;
+  advocate: DataLoader<string, Advocate | undefined>;
+  balances: DataLoader<string, Balance[]>;
 }
 
 /**
@@ -22,6 +25,7 @@ export class AdvocateLoaders {
     private readonly customers: CustomersService,
     private readonly campaigns: CampaignsService,
     private readonly advocates: AdvocatesService,
+    private readonly rewards: RewardsService,
   ) {}
 
   for(req: object, tenantId: string): RequestLoaders {
@@ -49,6 +53,14 @@ export class AdvocateLoaders {
         },
         { cacheKeyFn: (p) => `${p.campaignId}|${p.customerId}` },
       ),
+      advocate: new DataLoader(async (ids) => {
+        const found = new Map((await this.advocates.getMany(tenantId, ids)).map((a) => [a.id, a]));
+        return ids.map((id) => found.get(id));
+      }),
+      balances: new DataLoader(async (ids) => {
+        const found = await this.rewards.balances(tenantId, ids);
+        return ids.map((id) => found.get(id) ?? []);
+      }),
     };
   }
 }

@@ -7,6 +7,7 @@ import { Campaign } from '../campaigns/campaign.model.js';
 import { Customer } from '../customers/customer.model.js';
 import { AdvocateLoaders } from './advocate.loaders.js';
 import { Advocate, AdvocateConnection, ShareLink } from './advocate.model.js';
+import { Balance } from '../referrals/referral.model.js';
 
 @Resolver(() => Advocate)
 export class AdvocatesResolver {
@@ -58,6 +59,14 @@ export class AdvocatesResolver {
   async links(@Parent() advocate: AdvocateRecord, @Context('req') req: object) {
     const campaign = await this.campaign(advocate, req);
     return this.service.links(advocate, campaign);
+  }
+
+  @ResolveField(() => Balance, { description: "The advocate's reward balance in the campaign's reward currency." })
+  async balance(@Parent() advocate: AdvocateRecord, @Context('req') req: object): Promise<Balance> {
+    const loaders = this.loaders.for(req, advocate.tenantId);
+    const [balances, campaign] = await Promise.all([loaders.balances.load(advocate.id), loaders.campaign.load(advocate.campaignId)]);
+    const currency = campaign?.advocateReward.currency ?? balances[0]?.currency ?? 'USD';
+    return balances.find((b) => b.currency === currency) ?? balances[0] ?? { pending: 0, available: 0, paid: 0, reversed: 0, currency };
   }
 
   @ResolveField(() => String, { description: "The advocate's share page." })

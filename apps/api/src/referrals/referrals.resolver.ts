@@ -1,4 +1,8 @@
-import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Context, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { NotFoundError } from '#libs/common/index.js';
+import { AdvocateLoaders } from '../advocates/advocate.loaders.js';
+import { Advocate } from '../advocates/advocate.model.js';
+import { Customer } from '../customers/customer.model.js';
 import { clampFirst } from '#libs/common/index.js';
 import {
   ReferralsService,
@@ -19,6 +23,7 @@ export class ReferralsResolver {
     private readonly referralService: ReferralsService,
     private readonly rewardService: RewardsService,
     private readonly review: ReviewService,
+    private readonly loaders: AdvocateLoaders,
   ) {}
 
   @Query(() => [Referral], { description: 'Referrals held for review (risk decision REVIEW, not yet decided).' })
@@ -52,6 +57,20 @@ export class ReferralsResolver {
     return this.referralService.get(tenantId, id);
   }
 
+  @ResolveField(() => Advocate)
+  async advocate(@Parent() referral: ReferralEntity, @Context('req') req: object) {
+    const advocate = await this.loaders.for(req, referral.tenantId).advocate.load(referral.advocateId);
+    if (!advocate) throw new NotFoundError('Advocate', referral.advocateId);
+    return advocate;
+  }
+
+  @ResolveField(() => Customer)
+  async referredCustomer(@Parent() referral: ReferralEntity, @Context('req') req: object) {
+    const customer = await this.loaders.for(req, referral.tenantId).customer.load(referral.referredCustomerId);
+    if (!customer) throw new NotFoundError('Customer', referral.referredCustomerId);
+    return customer;
+  }
+
   @ResolveField(() => Risk)
   risk(@Parent() referral: ReferralEntity): Risk {
     return {
@@ -76,5 +95,15 @@ export class ReferralsResolver {
     @Args('reference') reference: string,
   ) {
     return this.rewardService.recordPayout(tenantId, advocateId, amount, currency, reference);
+  }
+}
+
+@Resolver(() => Reward)
+export class RewardsResolver {
+  constructor(private readonly referrals: ReferralsService) {}
+
+  @ResolveField(() => Referral)
+  referral(@Parent() reward: RewardEntity) {
+    return this.referrals.get(reward.tenantId, reward.referralId);
   }
 }

@@ -1,14 +1,27 @@
 import { Processor } from '@nestjs/bullmq';
 import { HandlesJob, JobProcessor, QueueProducer, type JobMap } from '#libs/queue/index.js';
 import { RewardsService } from '#libs/rewards/index.js';
+import { EventEffectsService } from '#libs/referrals/index.js';
 
 @Processor('rewards')
 export class RewardsProcessor extends JobProcessor {
   constructor(
     private readonly rewards: RewardsService,
     private readonly producer: QueueProducer,
+    private readonly effects: EventEffectsService,
   ) {
     super();
+  }
+
+  @HandlesJob('events.apply')
+  async applyEvents({ tenantId, eventIds }: JobMap['events.apply']): Promise<number> {
+    return this.effects.apply(tenantId, eventIds);
+  }
+
+  /** PostgreSQL is the truth: events whose effect was never applied get their job again. */
+  @HandlesJob('events.sweep')
+  async sweepEvents(): Promise<number> {
+    return this.effects.requeueUnapplied();
   }
 
   @HandlesJob('reward.credit')
