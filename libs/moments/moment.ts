@@ -4,7 +4,7 @@ export type EventType = (typeof EVENT_TYPES)[number];
 export const MAX_BATCH = 500;
 
 /** Where a moment came from (kept on the row, for support). */
-export type MomentSource = 'api' | 'graphql' | 'segment';
+export type MomentSource = 'api' | 'graphql' | 'segment' | 'stripe';
 
 /** A validated customer event. */
 export interface CustomerEvent {

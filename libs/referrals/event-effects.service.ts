@@ -85,6 +85,7 @@ export class EventEffectsService {
           eventId: e.event_id,
           orderId: e.order_id,
           amount: e.amount === null ? null : Number(e.amount),
+          cumulative: e.properties?.cumulativeRefund === true,
           occurredAt: e.occurred_at,
         });
         outcome = 'refund';

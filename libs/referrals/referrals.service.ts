@@ -15,6 +15,8 @@ export interface RefundMoment {
   orderId: string;
   /** null: the whole order. */
   amount: number | null;
+  /** The amount is the order's refunded total so far (Stripe), not this refund alone. */
+  cumulative?: boolean;
   occurredAt: Date;
 }
 
@@ -151,12 +153,13 @@ export class ReferralsService {
     risk: RiskAssessment,
   ): Promise<Referral> {
     // A refund that arrived before its purchase is applied now.
-    const early = await tx.query<{ amount: string | null }>(
-      `UPDATE pending_refunds SET applied_at = now() WHERE tenant_id = $1 AND order_id = $2 AND applied_at IS NULL RETURNING amount`,
+    const early = await tx.query<{ amount: string | null; cumulative: boolean }>(
+      `UPDATE pending_refunds SET applied_at = now() WHERE tenant_id = $1 AND order_id = $2 AND applied_at IS NULL RETURNING amount, cumulative`,
       [moment.tenantId, moment.orderId],
     );
     const full = early.some((r) => r.amount === null);
-    const partial = early.reduce((sum, r) => sum + Number(r.amount ?? 0), 0);
+    const cumulative = Math.max(0, ...early.filter((r) => r.cumulative).map((r) => Number(r.amount ?? 0)));
+    const partial = cumulative + early.filter((r) => !r.cumulative).reduce((sum, r) => sum + Number(r.amount ?? 0), 0);
     const refunded = full ? moment.amount! : Math.min(partial, moment.amount!);
     const status: ReferralStatus = refunded >= moment.amount! && refunded > 0 ? 'REVERSED' : 'CONVERTED';
     const [row] = await tx.query<ReferralRow>(
@@ -277,9 +280,9 @@ export class ReferralsService {
     // A block keeps the diff small; the body is the refund proper.
     {
       const [logged] = await tx.query<{ order_id: string }>(
-        `INSERT INTO pending_refunds (tenant_id, order_id, event_id, amount, occurred_at) VALUES ($1, $2, $3, $4, $5)
+        `INSERT INTO pending_refunds (tenant_id, order_id, event_id, amount, occurred_at, cumulative) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT DO NOTHING RETURNING order_id`,
-        [input.tenantId, input.orderId, input.eventId, input.amount, input.occurredAt],
+        [input.tenantId, input.orderId, input.eventId, input.amount, input.occurredAt, input.cumulative ?? false],
       );
       if (!logged) return; // this refund was applied already (a replay)
       const [row] = await tx.query<ReferralRow>(
@@ -294,7 +297,10 @@ export class ReferralsService {
         input.eventId,
       ]);
       const order = referral.amount ?? 0;
-      const refunded = input.amount === null ? order : Math.min(order, referral.refundedAmount + input.amount);
+      const refunded =
+        input.amount === null
+          ? order
+          : Math.min(order, input.cumulative ? Math.max(referral.refundedAmount, input.amount) : referral.refundedAmount + input.amount);
       const status: ReferralStatus = refunded >= order && referral.status !== 'REJECTED' ? 'REVERSED' : referral.status;
       const [updatedRow] = await tx.query<ReferralRow>(
         `UPDATE referrals SET refunded_amount = $3, status = $4, updated_at = now() WHERE id = $1 AND tenant_id = $2 RETURNING ${REFERRAL_COLUMNS}`,

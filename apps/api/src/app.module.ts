@@ -12,6 +12,8 @@ import { CampaignsModule } from '#libs/campaigns/index.js';
 import { LedgerModule } from '#libs/ledger/index.js';
 import { RewardsModule } from '#libs/rewards/index.js';
 import { ReferralsModule } from '#libs/referrals/index.js';
+import { StripeModule } from '#libs/stripe/index.js';
+import { StripeController } from './stripe/stripe.controller.js';
 import { CustomersModule } from '#libs/customers/index.js';
 import { MomentsModule } from '#libs/moments/index.js';
 import { AdvocatesModule } from '#libs/advocates/index.js';
@@ -72,12 +74,13 @@ export class AppModule {
         LedgerModule,
         RewardsModule,
         ReferralsModule,
+        StripeModule,
         CustomersModule,
         MomentsModule,
         AdvocatesModule,
         AdvocateLoadersModule,
       ],
-      controllers: [MeController, EventsController, SegmentController],
+      controllers: [MeController, EventsController, SegmentController, StripeController],
       providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_FILTER, useClass: AllErrorsFilter }, ...RESOLVERS],
     };
   }

@@ -13,7 +13,7 @@ async function bootstrap(): Promise<void> {
   if (config.database.migrationsRun) await runMigrations(config);
 
   const adapter = new FastifyAdapter({ trustProxy: true, bodyLimit: 5 * 1024 * 1024, requestIdHeader: false });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { bufferLogs: true });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { bufferLogs: true, rawBody: true });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   exitAfterShutdown(app, config.shutdownTimeoutMs);

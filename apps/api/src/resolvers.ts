@@ -1,6 +1,7 @@
 import { CampaignsResolver } from './campaigns/campaigns.resolver.js';
 import { ApiKeysResolver } from './tenants/api-keys.resolver.js';
 import { ReferralsResolver, RewardsResolver } from './referrals/referrals.resolver.js';
+import { StripeResolver } from './stripe/stripe.resolver.js';
 import { MomentsResolver } from './moments/moments.resolver.js';
 import { CustomersResolver } from './customers/customers.resolver.js';
 import { AdvocatesResolver } from './advocates/advocates.resolver.js';
@@ -14,4 +15,5 @@ export const RESOLVERS = [
   AdvocatesResolver,
   ReferralsResolver,
   RewardsResolver,
+  StripeResolver,
 ] as const;

@@ -3,6 +3,7 @@ import { Outbox1700000000001 } from './1700000000001-outbox.js';
 import { CustomersAdvocates1700000000002 } from './1700000000002-customers-advocates.js';
 import { Ledger1700000000400 } from './1700000000400-ledger.js';
 import { EventEffects1700000000401 } from './1700000000401-event-effects.js';
+import { Stripe1700000000402 } from './1700000000402-stripe.js';
 import { Moments1700000000100 } from './1700000000100-moments.js';
 
 /** Every migration, in order. Listed explicitly: ESM builds cannot rely on TypeORM's glob loading. */
@@ -13,4 +14,5 @@ export const migrations = [
   Moments1700000000100,
   Ledger1700000000400,
   EventEffects1700000000401,
+  Stripe1700000000402,
 ];

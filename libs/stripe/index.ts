@@ -1,0 +1,3 @@
+export * from './stripe-mapping.js';
+export * from './stripe-webhooks.service.js';
+export * from './stripe.module.js';
