@@ -14,6 +14,7 @@ import { AllErrorsFilter } from './common/error.filter.js';
 import { formatError } from './graphql/format-error.js';
 import { costLimitPlugin, validationRules } from './graphql/limits.js';
 import { OpsModule } from './ops/ops.module.js';
+import { LinksApiModule } from './links/links-api.module.js';
 import { RESOLVERS } from './resolvers.js';
 import { MeController } from './tenants/me.controller.js';
 
@@ -60,6 +61,7 @@ export class AppModule {
         OpsModule,
         TenantsModule,
         CampaignsModule,
+        LinksApiModule,
       ],
       controllers: [MeController],
       providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_FILTER, useClass: AllErrorsFilter }, ...RESOLVERS],

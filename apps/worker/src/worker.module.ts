@@ -9,6 +9,8 @@ import { CampaignsModule } from '#libs/campaigns/index.js';
 import { JobRegistry } from './job-registry.js';
 import { ConcurrencySetter } from './concurrency.js';
 import { CampaignsProcessor } from './campaigns/campaigns.processor.js';
+import { ClicksModule } from '#libs/links/index.js';
+import { ClicksProcessor } from './links/clicks.processor.js';
 
 @Module({})
 export class WorkerModule {
@@ -24,8 +26,9 @@ export class WorkerModule {
         QueueModule,
         OutboxModule,
         CampaignsModule,
+        ClicksModule,
       ],
-      providers: [JobRegistry, ConcurrencySetter, CampaignsProcessor],
+      providers: [JobRegistry, ConcurrencySetter, CampaignsProcessor, ClicksProcessor],
     };
   }
 }
