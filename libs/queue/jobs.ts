@@ -17,11 +17,15 @@ export interface JobMap {
   'events.sweep': Record<string, never>;
   /** A customer had a new moment (event or feedback): rescore delight, enrol where eligible. */
   'customer.moment': { tenantId: string; customerId: string };
+  /** Move buffered clicks from the Redis stream into PostgreSQL (repeats every second; also on demand). */
+  'clicks.flush': Record<string, never>;
+  /** Create the coming months' click partitions (repeats daily). */
+  'clicks.partitions': Record<string, never>;
 }
 
 export type JobName = keyof JobMap;
 
-export const QUEUE_NAMES = ['campaigns', 'moments', 'rewards'] as const;
+export const QUEUE_NAMES = ['campaigns', 'moments', 'rewards', 'clicks'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** Which queue carries each job. */
@@ -33,6 +37,8 @@ export const JOB_QUEUE: { readonly [K in JobName]: QueueName } = {
   'events.apply': 'rewards',
   'events.sweep': 'rewards',
   'customer.moment': 'moments',
+  'clicks.flush': 'clicks',
+  'clicks.partitions': 'clicks',
 };
 
 export const JOB_NAMES = Object.keys(JOB_QUEUE) as JobName[];

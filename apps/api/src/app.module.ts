@@ -22,6 +22,7 @@ import { AllErrorsFilter } from './common/error.filter.js';
 import { formatError } from './graphql/format-error.js';
 import { costLimitPlugin, validationRules } from './graphql/limits.js';
 import { OpsModule } from './ops/ops.module.js';
+import { LinksApiModule } from './links/links-api.module.js';
 import { RESOLVERS } from './resolvers.js';
 import { MeController } from './tenants/me.controller.js';
 import { EventsController } from './moments/events.controller.js';
@@ -79,6 +80,7 @@ export class AppModule {
         MomentsModule,
         AdvocatesModule,
         AdvocateLoadersModule,
+        LinksApiModule,
       ],
       controllers: [MeController, EventsController, SegmentController, StripeController],
       providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_FILTER, useClass: AllErrorsFilter }, ...RESOLVERS],

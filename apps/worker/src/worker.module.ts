@@ -16,6 +16,8 @@ import { ReferralsModule } from '#libs/referrals/index.js';
 import { RewardsProcessor } from './rewards/rewards.processor.js';
 import { Scheduler } from './scheduler.js';
 import { MomentsProcessor } from './moments/moments.processor.js';
+import { ClicksModule } from '#libs/links/index.js';
+import { ClicksProcessor } from './links/clicks.processor.js';
 
 @Module({})
 export class WorkerModule {
@@ -35,8 +37,9 @@ export class WorkerModule {
         RewardsModule,
         ReferralsModule,
         AdvocatesModule,
+        ClicksModule,
       ],
-      providers: [JobRegistry, ConcurrencySetter, Scheduler, CampaignsProcessor, MomentsProcessor, RewardsProcessor],
+      providers: [JobRegistry, ConcurrencySetter, Scheduler, CampaignsProcessor, MomentsProcessor, RewardsProcessor, ClicksProcessor],
     };
   }
 }

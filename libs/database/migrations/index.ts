@@ -5,6 +5,7 @@ import { Ledger1700000000400 } from './1700000000400-ledger.js';
 import { EventEffects1700000000401 } from './1700000000401-event-effects.js';
 import { Stripe1700000000402 } from './1700000000402-stripe.js';
 import { Moments1700000000100 } from './1700000000100-moments.js';
+import { LinksClicksShares1700000000200 } from './1700000000200-links-clicks-shares.js';
 
 /** Every migration, in order. Listed explicitly: ESM builds cannot rely on TypeORM's glob loading. */
 export const migrations = [
@@ -12,6 +13,7 @@ export const migrations = [
   Outbox1700000000001,
   CustomersAdvocates1700000000002,
   Moments1700000000100,
+  LinksClicksShares1700000000200,
   Ledger1700000000400,
   EventEffects1700000000401,
   Stripe1700000000402,

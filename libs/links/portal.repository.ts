@@ -1,0 +1,32 @@
+import { Injectable } from '@nestjs/common';
+import { Db } from '#libs/database/index.js';
+
+export interface PortalAdvocate {
+  tenantId: string;
+  advocateId: string;
+  campaignId: string;
+  code: string;
+  /** The customer's first name at most: the page shows nothing else about them. */
+  firstName: string | null;
+}
+
+@Injectable()
+export class PortalRepository {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Looks an advocate up by share-page token, across tenants: the token is unguessable and
+   * globally unique (advocates.portal_token), and `/a/:token` carries no tenant.
+   */
+  async findByToken(token: string): Promise<PortalAdvocate | undefined> {
+    const row = await this.db.one<{ tenant_id: string; id: string; campaign_id: string; code: string; name: string | null }>(
+      `SELECT a.tenant_id, a.id, a.campaign_id, a.code, c.name
+       FROM advocates a JOIN customers c ON c.id = a.customer_id AND c.tenant_id = a.tenant_id
+       WHERE a.portal_token = $1`,
+      [token],
+    );
+    if (!row) return undefined;
+    const firstName = row.name?.trim().split(/\s+/)[0]?.slice(0, 40) || null;
+    return { tenantId: row.tenant_id, advocateId: row.id, campaignId: row.campaign_id, code: row.code, firstName };
+  }
+}
