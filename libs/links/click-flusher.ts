@@ -55,8 +55,7 @@ export class ClickFlusher {
   private async read(): Promise<StreamEntry[]> {
     try {
       const reply = (await this.redis.xreadgroup('GROUP', CLICK_GROUP, this.consumer, 'COUNT', BATCH, 'STREAMS', this.stream, '>')) as
-        | [string, StreamEntry[]][]
-        | null;
+        [string, StreamEntry[]][] | null;
       return reply?.[0]?.[1] ?? [];
     } catch (error) {
       // The stream was deleted (with its group) under us: recreate and read again next time.
@@ -75,11 +74,15 @@ export class ClickFlusher {
     let stored = 0;
     let cursor = '0-0';
     do {
-      const [next, entries] = (await this.redis.xautoclaim(this.stream, CLICK_GROUP, this.consumer, CLAIM_IDLE_MS, cursor, 'COUNT', BATCH)) as [
-        string,
-        StreamEntry[],
-        ...unknown[],
-      ];
+      const [next, entries] = (await this.redis.xautoclaim(
+        this.stream,
+        CLICK_GROUP,
+        this.consumer,
+        CLAIM_IDLE_MS,
+        cursor,
+        'COUNT',
+        BATCH,
+      )) as [string, StreamEntry[], ...unknown[]];
       cursor = next;
       // Entries deleted meanwhile come back as null fields; they are gone already.
       stored += await this.store(entries.filter((e) => Array.isArray(e[1])));

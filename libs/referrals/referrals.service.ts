@@ -220,7 +220,38 @@ export class ReferralsService {
       const hit = await byCode(m.couponCode, 'COUPON_CODE');
       if (hit) return hit;
     }
-    if (!m.visitorId) return undefined;
+    const byVisitor = m.visitorId ? await this.byVisitor(tx, m) : undefined;
+    if (byVisitor) return byVisitor;
+    // A purchase that names nobody converts the customer's open referral (their signup named the advocate).
+    if (m.type !== 'purchase') return undefined;
+    const [lead] = await tx.query<{
+      id: string;
+      campaign_id: string;
+      customer_id: string;
+      generation: number;
+      email_normalized: string | null;
+      attributed_by: AttributedBy;
+    }>(
+      `SELECT a.id, a.campaign_id, a.customer_id, a.generation, c.email_normalized, r.attributed_by
+       FROM referrals r JOIN advocates a ON a.id = r.advocate_id JOIN customers c ON c.id = a.customer_id
+       WHERE r.tenant_id = $1 AND r.referred_customer_id = $2 AND r.status = 'LEAD'
+       ORDER BY r.created_at DESC LIMIT 1`,
+      [m.tenantId, m.customerId],
+    );
+    return lead
+      ? {
+          advocateId: lead.id,
+          campaignId: lead.campaign_id,
+          customerId: lead.customer_id,
+          generation: lead.generation,
+          emailNormalized: lead.email_normalized,
+          attributedBy: lead.attributed_by,
+          firstClickAt: null,
+        }
+      : undefined;
+  }
+
+  private async byVisitor(tx: Sql, m: ConversionMoment): Promise<AdvocateHit | undefined> {
     // The visitor's active clicks within each campaign's window, first or last by its model.
     const clicks = await tx.query<{
       advocate_id: string;
@@ -261,11 +292,19 @@ export class ReferralsService {
 
   /** A customer who had bought before their first click (or before the code was used) is not referred. */
   private async existingCustomer(tx: Sql, m: ConversionMoment, hit: AdvocateHit): Promise<string | undefined> {
-    const before = hit.firstClickAt ?? m.occurredAt;
+    // The referral began at the first click, or at the customer's first event naming the code
+    // (events may arrive out of order: a coded purchase can be applied before its signup).
+    const code = hit.attributedBy === 'REFERRAL_CODE' ? m.referralCode : hit.attributedBy === 'COUPON_CODE' ? m.couponCode : null;
     const [earlier] = await tx.query<{ occurred_at: Date }>(
-      `SELECT occurred_at FROM events WHERE tenant_id = $1 AND customer_id = $2 AND type = 'purchase' AND occurred_at < $3
-         AND event_id <> $4 LIMIT 1`,
-      [m.tenantId, m.customerId, before, m.eventId],
+      `WITH began AS (
+         SELECT coalesce($5::timestamptz, (
+           SELECT min(occurred_at) FROM events WHERE tenant_id = $1 AND customer_id = $2
+             AND $6::text IS NOT NULL AND (lower(referral_code) = lower($6) OR lower(coupon_code) = lower($6))), $3::timestamptz) AS at
+       )
+       SELECT e.occurred_at FROM events e, began
+       WHERE e.tenant_id = $1 AND e.customer_id = $2 AND e.type = 'purchase' AND e.occurred_at < began.at AND e.event_id <> $4
+       LIMIT 1`,
+      [m.tenantId, m.customerId, m.occurredAt, m.eventId, hit.firstClickAt, code],
     );
     if (earlier) return `EXISTING_CUSTOMER: bought on ${earlier.occurred_at.toISOString().slice(0, 10)}, before the referral`;
     return undefined;

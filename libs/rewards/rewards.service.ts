@@ -304,12 +304,21 @@ export class RewardsService {
   async listForAdvocate(tenantId: string, advocateId: string): Promise<Reward[]> {
     if (!isUuid(advocateId)) throw new NotFoundError('Advocate', advocateId);
     const rows = await this.db.query<RewardRow>(
-      `SELECT ${REWARD_COLUMNS} FROM rewards WHERE tenant_id = $1 AND advocate_id = $2 ORDER BY created_at, id`,
+      `SELECT ${REWARD_COLUMNS} FROM rewards WHERE tenant_id = $1 AND advocate_id = $2 AND kind = 'ADVOCATE' ORDER BY created_at, id`,
       [tenantId, advocateId],
     );
     if (rows.length === 0 && !(await this.db.one(`SELECT 1 FROM advocates WHERE tenant_id = $1 AND id = $2`, [tenantId, advocateId]))) {
       throw new NotFoundError('Advocate', advocateId);
     }
+    return rows.map(toReward);
+  }
+
+  /** Both rewards of referrals (the advocate's and the friend's), for request-scoped loaders. */
+  async forReferrals(tenantId: string, referralIds: readonly string[]): Promise<Reward[]> {
+    const rows = await this.db.query<RewardRow>(
+      `SELECT ${REWARD_COLUMNS} FROM rewards WHERE tenant_id = $1 AND referral_id = ANY($2::uuid[]) ORDER BY kind`,
+      [tenantId, referralIds],
+    );
     return rows.map(toReward);
   }
 

@@ -3,7 +3,7 @@ import DataLoader from 'dataloader';
 import { AdvocatesService, type Advocate } from '#libs/advocates/index.js';
 import { CampaignsService, type Campaign } from '#libs/campaigns/index.js';
 import { CustomersService, type Customer } from '#libs/customers/index.js';
-import { RewardsService, type Balance } from '#libs/rewards/index.js';
+import { RewardsService, type Balance, type Reward } from '#libs/rewards/index.js';
 
 export interface RequestLoaders {
   customer: DataLoader<string, Customer | undefined>;
@@ -11,6 +11,7 @@ export interface RequestLoaders {
   advocateOf: DataLoader<{ campaignId: string; customerId: string }, Advocate | undefined, string>;
   advocate: DataLoader<string, Advocate | undefined>;
   balances: DataLoader<string, Balance[]>;
+  rewardsOfReferral: DataLoader<string, Reward[]>;
 }
 
 /**
@@ -60,6 +61,10 @@ export class AdvocateLoaders {
       balances: new DataLoader(async (ids) => {
         const found = await this.rewards.balances(tenantId, ids);
         return ids.map((id) => found.get(id) ?? []);
+      }),
+      rewardsOfReferral: new DataLoader(async (ids) => {
+        const all = await this.rewards.forReferrals(tenantId, ids);
+        return ids.map((id) => all.filter((r) => r.referralId === id));
       }),
     };
   }

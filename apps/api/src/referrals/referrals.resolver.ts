@@ -71,6 +71,11 @@ export class ReferralsResolver {
     return customer;
   }
 
+  @ResolveField(() => [Reward], { description: "The referral's rewards: the advocate's and the friend's incentive." })
+  async rewards(@Parent() referral: ReferralEntity, @Context('req') req: object) {
+    return this.loaders.for(req, referral.tenantId).rewardsOfReferral.load(referral.id);
+  }
+
   @ResolveField(() => Risk)
   risk(@Parent() referral: ReferralEntity): Risk {
     return {
@@ -81,8 +86,8 @@ export class ReferralsResolver {
     };
   }
 
-  @Query(() => [Reward])
-  rewards(@TenantId() tenantId: string, @Args('advocateId', { type: () => ID }) advocateId: string): Promise<RewardEntity[]> {
+  @Query(() => [Reward], { name: 'rewards', description: "The advocate's own rewards (the friends' incentives are on each referral)." })
+  advocateRewards(@TenantId() tenantId: string, @Args('advocateId', { type: () => ID }) advocateId: string): Promise<RewardEntity[]> {
     return this.rewardService.listForAdvocate(tenantId, advocateId);
   }
 
