@@ -71,7 +71,7 @@ describe('reward ledger', () => {
         .map((r) => r.kind)
         .sort(),
     ).toEqual(['ADVOCATE', 'FRIEND']);
-    const rewards = await s.rewards.listForAdvocate(tenant, advocate);
+    const rewards = await s.rewards.forReferrals(tenant, [referral]);
     expect(rewards.map((r) => [r.kind, r.amount, r.status]).sort()).toEqual([
       ['ADVOCATE', 417, 'PENDING'], // 12.5% of 3333 = 416.625 → 417
       ['FRIEND', 500, 'PENDING'],
