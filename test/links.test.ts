@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type pg from 'pg';
-import { createTenant, eventually, pool, startApi, startWorker, testEnv, type RunningApi, type RunningProcess, type TestEnv } from './support/harness.js';
+import {
+  createTenant,
+  eventually,
+  pool,
+  startApi,
+  startWorker,
+  testEnv,
+  type RunningApi,
+  type RunningProcess,
+  type TestEnv,
+} from './support/harness.js';
 import { clickCount, clickRows, click, createActiveCampaign, insertAdvocate, setStatus, type TestCampaign } from './support/links.js';
 
 const SLACK_PREVIEW = 'Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)';
@@ -109,7 +119,8 @@ describe('links: redirect and clicks', () => {
       await click(api, `/r/${advocate.code}`, { 'user-agent': SLACK_PREVIEW });
       await click(api, `/r/${advocate.code}`, { 'user-agent': GOOGLEBOT });
       await click(api, `/r/${advocate.code}`, {
-        'user-agent': 'Mozilla/5.0 (Macintosh) AppleWebKit/601.2.4 (KHTML, like Gecko) Version/9.0.1 Safari/601.2.4 facebookexternalhit/1.1 Facebot Twitterbot/1.0',
+        'user-agent':
+          'Mozilla/5.0 (Macintosh) AppleWebKit/601.2.4 (KHTML, like Gecko) Version/9.0.1 Safari/601.2.4 facebookexternalhit/1.1 Facebot Twitterbot/1.0',
       });
 
       await eventually(async () => (await clickCount(db, advocate.id)) === 4, 20_000, 'four clicks stored');
@@ -145,7 +156,8 @@ describe('links: redirect and clicks', () => {
         await setStatus(api, tenant.apiKey, paused.id, 'PAUSED');
         for (const a of [api, other]) {
           await eventually(
-            async () => (await click(a, `/r/${advocate.code}/email`)).headers.get('location') === 'https://shop.example.com/welcome?src=partner#top',
+            async () =>
+              (await click(a, `/r/${advocate.code}/email`)).headers.get('location') === 'https://shop.example.com/welcome?src=partner#top',
             15_000,
             'the paused campaign to redirect without parameters',
           );

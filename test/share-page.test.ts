@@ -3,7 +3,17 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import type pg from 'pg';
 import { chromium } from 'playwright-core';
-import { createTenant, eventually, pool, startApi, startWorker, testEnv, type RunningApi, type RunningProcess, type TestEnv } from './support/harness.js';
+import {
+  createTenant,
+  eventually,
+  pool,
+  startApi,
+  startWorker,
+  testEnv,
+  type RunningApi,
+  type RunningProcess,
+  type TestEnv,
+} from './support/harness.js';
 import { click, createActiveCampaign, insertAdvocate, setStatus, type TestCampaign } from './support/links.js';
 
 jest.setTimeout(90_000);
@@ -95,7 +105,15 @@ describe('share page', () => {
     const bad = await post('myspace');
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { fields: { field: string }[] } }).error.fields[0]!.field).toBe('channel');
-    expect((await fetch(`${api.url}/a/nope-nope-nope/share`, { method: 'POST', body: '{"channel":"x"}', headers: { 'content-type': 'application/json' } })).status).toBe(404);
+    expect(
+      (
+        await fetch(`${api.url}/a/nope-nope-nope/share`, {
+          method: 'POST',
+          body: '{"channel":"x"}',
+          headers: { 'content-type': 'application/json' },
+        })
+      ).status,
+    ).toBe(404);
     expect(await shares(db, advocate.id)).toEqual([
       { channel: 'whatsapp', source: 'page' },
       { channel: 'mastodon', source: 'page' },
@@ -146,7 +164,7 @@ describe('share page', () => {
 
       await page.getByRole('button', { name: 'Copy link' }).click();
       await page.getByText('Link copied to the clipboard.').waitFor();
-      const copied = await page.evaluate(() => navigator.clipboard.readText());
+      const copied = (await page.evaluate('navigator.clipboard.readText()')) as string;
       expect(copied).toBe(await page.inputValue('#link'));
       expect(copied).toMatch(new RegExp(`/r/${advocate.code}/copy$`));
 

@@ -12,7 +12,8 @@ describe('classifyAgent', () => {
     expect(classifyAgent('Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)').kind).toBe('bot');
     expect(classifyAgent('curl/8.4.0').kind).toBe('bot');
     expect(classifyAgent(undefined).kind).toBe('bot');
-    const iphone = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+    const iphone =
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
     expect(classifyAgent(iphone)).toEqual({ kind: 'human', uaClass: 'mobile' });
     const chrome = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
     expect(classifyAgent(chrome)).toEqual({ kind: 'human', uaClass: 'desktop' });

@@ -21,12 +21,20 @@ describe('shareIntents', () => {
 
   it('builds every built-in intent with the message and the link encoded', () => {
     const u = encodeURIComponent;
-    expect(byChannel.email!.shareUrl).toBe(`mailto:?subject=${u('Give 10 & get 10')}&body=${u('Try it:\n\nhttps://go.example.com/r/ABC123/email')}`);
+    expect(byChannel.email!.shareUrl).toBe(
+      `mailto:?subject=${u('Give 10 & get 10')}&body=${u('Try it:\n\nhttps://go.example.com/r/ABC123/email')}`,
+    );
     expect(byChannel.sms!.shareUrl).toBe(`sms:?&body=${u('Try it: https://go.example.com/r/ABC123/sms')}`);
     expect(byChannel.whatsapp!.shareUrl).toBe(`https://wa.me/?text=${u('Try it: https://go.example.com/r/ABC123/whatsapp')}`);
-    expect(byChannel.x!.shareUrl).toBe(`https://twitter.com/intent/tweet?text=${u('Try it:')}&url=${u('https://go.example.com/r/ABC123/x')}`);
-    expect(byChannel.facebook!.shareUrl).toBe(`https://www.facebook.com/sharer/sharer.php?u=${u('https://go.example.com/r/ABC123/facebook')}`);
-    expect(byChannel.linkedin!.shareUrl).toBe(`https://www.linkedin.com/sharing/share-offsite/?url=${u('https://go.example.com/r/ABC123/linkedin')}`);
+    expect(byChannel.x!.shareUrl).toBe(
+      `https://twitter.com/intent/tweet?text=${u('Try it:')}&url=${u('https://go.example.com/r/ABC123/x')}`,
+    );
+    expect(byChannel.facebook!.shareUrl).toBe(
+      `https://www.facebook.com/sharer/sharer.php?u=${u('https://go.example.com/r/ABC123/facebook')}`,
+    );
+    expect(byChannel.linkedin!.shareUrl).toBe(
+      `https://www.linkedin.com/sharing/share-offsite/?url=${u('https://go.example.com/r/ABC123/linkedin')}`,
+    );
     expect(byChannel.copy!.shareUrl).toBe('https://go.example.com/r/ABC123/copy');
   });
 

@@ -8,7 +8,14 @@ export class ShareRepository {
   constructor(private readonly db: Db) {}
 
   /** Inserts a share of the tenant's advocate; false when there is no such advocate. */
-  async insert(tx: Sql | undefined, tenantId: string, advocateId: string, channel: string, occurredAt: Date, source: ShareSource): Promise<boolean> {
+  async insert(
+    tx: Sql | undefined,
+    tenantId: string,
+    advocateId: string,
+    channel: string,
+    occurredAt: Date,
+    source: ShareSource,
+  ): Promise<boolean> {
     const n = await (tx ?? this.db).execute(
       `INSERT INTO shares (tenant_id, advocate_id, campaign_id, channel, source, occurred_at)
        SELECT a.tenant_id, a.id, a.campaign_id, $3, $4, $5 FROM advocates a WHERE a.tenant_id = $1 AND a.id = $2`,

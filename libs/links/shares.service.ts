@@ -9,7 +9,14 @@ export class SharesService {
   constructor(private readonly shares: ShareRepository) {}
 
   /** Records one share; pass `tx` to make it part of a larger transaction (event ingestion). */
-  async record(tx: Sql | undefined, tenantId: string, advocateId: string, channel: string, occurredAt: Date, source: ShareSource): Promise<void> {
+  async record(
+    tx: Sql | undefined,
+    tenantId: string,
+    advocateId: string,
+    channel: string,
+    occurredAt: Date,
+    source: ShareSource,
+  ): Promise<void> {
     const inserted = await this.shares.insert(tx, tenantId, advocateId, channel, occurredAt, source);
     if (!inserted) throw new NotFoundError('Advocate', advocateId);
   }

@@ -26,10 +26,15 @@ export async function createActiveCampaign(api: RunningApi, apiKey: string, inpu
 }
 
 export async function setStatus(api: RunningApi, apiKey: string, id: string, status: string): Promise<void> {
-  const moved = await gql(api, apiKey, `mutation($id: ID!, $status: CampaignStatus!) { setCampaignStatus(id: $id, status: $status) { status } }`, {
-    id,
-    status,
-  });
+  const moved = await gql(
+    api,
+    apiKey,
+    `mutation($id: ID!, $status: CampaignStatus!) { setCampaignStatus(id: $id, status: $status) { status } }`,
+    {
+      id,
+      status,
+    },
+  );
   if (moved.errors) throw new Error(JSON.stringify(moved.errors));
 }
 
@@ -68,8 +73,7 @@ export async function clickCount(db: pg.Pool, advocateId: string): Promise<numbe
   return Number(rows[0]!.n);
 }
 
-export const BROWSER_UA =
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+export const BROWSER_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 
 /** A redirect as a browser would send it, without following it. */
 export function click(api: { url: string }, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Response> {

@@ -12,15 +12,21 @@ export class LinksMetrics implements OnModuleInit {
     private readonly metrics: MetricsService,
     private readonly buffer: ClickBuffer,
   ) {
-    this.redirectDuration = metrics.histogram('truthloop_redirect_duration_seconds', 'Time to answer GET /r/:code, as the server saw it', [
-      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1,
-    ]);
+    this.redirectDuration = metrics.histogram(
+      'truthloop_redirect_duration_seconds',
+      'Time to answer GET /r/:code, as the server saw it',
+      [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    );
   }
 
   onModuleInit(): void {
     const buffer = this.buffer;
-    this.metrics.gauge('truthloop_click_buffer_depth', 'Clicks recorded but not yet stored in PostgreSQL (in process and in the Redis stream)', async (g) => {
-      g.set(await buffer.depth());
-    });
+    this.metrics.gauge(
+      'truthloop_click_buffer_depth',
+      'Clicks recorded but not yet stored in PostgreSQL (in process and in the Redis stream)',
+      async (g) => {
+        g.set(await buffer.depth());
+      },
+    );
   }
 }

@@ -24,7 +24,11 @@ export class ClicksProcessor extends JobProcessor implements OnApplicationBootst
   async onApplicationBootstrap(): Promise<void> {
     const queue = this.producer.queue('clicks');
     await queue.upsertJobScheduler('clicks.flush', { every: FLUSH_EVERY_MS }, { name: 'clicks.flush', data: {}, opts: { attempts: 1 } });
-    await queue.upsertJobScheduler('clicks.partitions', { every: PARTITIONS_EVERY_MS, immediately: true }, { name: 'clicks.partitions', data: {} });
+    await queue.upsertJobScheduler(
+      'clicks.partitions',
+      { every: PARTITIONS_EVERY_MS, immediately: true },
+      { name: 'clicks.partitions', data: {} },
+    );
   }
 
   @HandlesJob('clicks.flush')
