@@ -25,4 +25,6 @@ export default {
     },
   ],
   maxWorkers: 2,
+  // A global option: inside a project entry Jest ignores it (integration suites start real processes).
+  testTimeout: 120_000,
 };
