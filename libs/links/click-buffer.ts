@@ -3,11 +3,13 @@ import type { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { RedisKeys, createRedis } from '#libs/queue/index.js';
 import type { Click } from './click.js';
-import { clickStreamKey, ensureClickGroup } from './click-stream.js';
+import { clickDepthKey, clickStreamKey, ensureClickGroup } from './click-stream.js';
 
 /** Clicks gathered for this long go to Redis in one pipeline: off the request's critical path. */
 const BATCH_MS = 5;
 const RETRY_MS = 500;
+/** Clicks per stream entry. */
+const ENTRY_MAX = 500;
 
 /**
  * Buffers clicks in process for a few milliseconds, then appends them to the Redis stream in one
@@ -19,6 +21,7 @@ export class ClickBuffer implements OnApplicationShutdown {
   private readonly logger = new Logger(ClickBuffer.name);
   private readonly redis: Redis;
   private readonly stream: string;
+  private readonly depthKey: string;
   private pending: Click[] = [];
   private timer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
@@ -27,6 +30,7 @@ export class ClickBuffer implements OnApplicationShutdown {
   constructor(@Inject(APP_CONFIG) config: AppConfig, keys: RedisKeys) {
     this.redis = createRedis(config, 'clicks');
     this.stream = clickStreamKey(keys);
+    this.depthKey = clickDepthKey(keys);
   }
 
   push(click: Click): void {
@@ -36,7 +40,7 @@ export class ClickBuffer implements OnApplicationShutdown {
 
   /** Clicks not yet in Redis, plus those in the stream not yet in PostgreSQL. */
   async depth(): Promise<number> {
-    return this.pending.length + (await this.redis.xlen(this.stream));
+    return this.pending.length + Math.max(0, Number((await this.redis.get(this.depthKey)) ?? 0));
   }
 
   /** Sends what is pending; one flush at a time, in order. */
@@ -55,13 +59,14 @@ export class ClickBuffer implements OnApplicationShutdown {
         await ensureClickGroup(this.redis, this.stream);
         this.groupReady = true;
       }
+      // One stream entry per batch: one command for Redis to parse and the flusher to ack.
       const pipeline = this.redis.pipeline();
-      for (const click of batch) pipeline.xadd(this.stream, '*', 'c', JSON.stringify(click));
+      for (let i = 0; i < batch.length; i += ENTRY_MAX) pipeline.xadd(this.stream, '*', 'c', JSON.stringify(batch.slice(i, i + ENTRY_MAX)));
+      pipeline.incrby(this.depthKey, batch.length);
       const results = (await pipeline.exec()) ?? [];
-      const failed = batch.filter((_, i) => !results[i] || results[i]![0]);
-      if (failed.length > 0) throw new Error(`${failed.length} of ${batch.length} clicks were refused`);
+      if (results.some(([error]) => error)) throw new Error(`Redis refused clicks: ${String(results.find(([e]) => e)?.[0])}`);
     } catch (error) {
-      // Keep them (at the front, in order) and try again shortly; an XADD repeated after a
+      // Keep them (at the front, in order) and try again shortly; an entry added twice after a
       // partial failure is harmless: the click id makes the database insert idempotent.
       this.pending = batch.concat(this.pending);
       this.logger.warn(`buffering ${batch.length} clicks in Redis failed, retrying: ${String(error)}`);

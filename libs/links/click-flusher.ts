@@ -4,13 +4,15 @@ import type { Redis } from 'ioredis';
 import { REDIS, RedisKeys } from '#libs/queue/index.js';
 import type { Click } from './click.js';
 import { ClickRepository } from './click.repository.js';
-import { CLICK_GROUP, clickStreamKey, ensureClickGroup } from './click-stream.js';
+import { CLICK_GROUP, clickDepthKey, clickStreamKey, ensureClickGroup } from './click-stream.js';
 
-const BATCH = 1000;
+/** Stream entries per read; each holds up to 500 clicks, and each insert takes up to this many clicks. */
+const BATCH = 20;
+const INSERT_MAX = 5000;
 /** Entries pending this long belong to a consumer that died mid-batch: another takes them over. */
 const CLAIM_IDLE_MS = 30_000;
-/** One job drains at most this many, so a huge backlog does not hold a worker slot for long. */
-const MAX_PER_RUN = 200_000;
+/** One job drains at most this many entries, so a huge backlog does not hold a worker slot for long. */
+const MAX_PER_RUN = 2_000;
 
 type StreamEntry = [id: string, fields: string[]];
 
@@ -24,6 +26,7 @@ type StreamEntry = [id: string, fields: string[]];
 export class ClickFlusher {
   private readonly logger = new Logger(ClickFlusher.name);
   private readonly stream: string;
+  private readonly depthKey: string;
   private readonly consumer = `${hostname()}-${process.pid}`;
   private groupReady = false;
 
@@ -33,6 +36,7 @@ export class ClickFlusher {
     keys: RedisKeys,
   ) {
     this.stream = clickStreamKey(keys);
+    this.depthKey = clickDepthKey(keys);
   }
 
   /** Flushes what the stream holds now; returns how many clicks were stored. */
@@ -96,17 +100,22 @@ export class ClickFlusher {
     for (const [id, fields] of entries) {
       const raw = fields[fields.indexOf('c') + 1];
       try {
-        clicks.push(JSON.parse(raw ?? '') as Click);
+        // An entry holds one batch of the API's click buffer.
+        const parsed = JSON.parse(raw ?? '') as Click[] | Click;
+        if (Array.isArray(parsed)) clicks.push(...parsed);
+        else clicks.push(parsed);
       } catch {
         this.logger.error(`dropping malformed click entry ${id}`);
       }
     }
-    const stored = await this.clicks.insertMany(clicks);
+    let stored = 0;
+    for (let i = 0; i < clicks.length; i += INSERT_MAX) stored += await this.clicks.insertMany(clicks.slice(i, i + INSERT_MAX));
     const ids = entries.map(([id]) => id);
     await this.redis
       .multi()
       .xack(this.stream, CLICK_GROUP, ...ids)
       .xdel(this.stream, ...ids)
+      .decrby(this.depthKey, clicks.length)
       .exec();
     return stored;
   }

@@ -6,6 +6,11 @@ export function clickStreamKey(keys: RedisKeys): string {
   return keys.key('clicks', 'stream');
 }
 
+/** How many clicks the stream holds (entries carry batches, so XLEN would count batches). */
+export function clickDepthKey(keys: RedisKeys): string {
+  return keys.key('clicks', 'depth');
+}
+
 /** The consumer group of the flushers: each entry goes to one of them and stays pending until acked. */
 export const CLICK_GROUP = 'flushers';
 

@@ -38,8 +38,12 @@ export class LinkResolver implements OnModuleInit {
     @Inject(REDIS) private readonly redis: Redis,
   ) {}
 
-  async onModuleInit(): Promise<void> {
-    await this.changes.subscribe('campaign', (m) => void this.campaignChanged(m));
+  onModuleInit(): void {
+    // Not awaited: with Redis down the API must still start (and report itself not ready);
+    // the listener is in place at once, the subscription follows when Redis answers.
+    void this.changes
+      .subscribe('campaign', (m) => void this.campaignChanged(m))
+      .catch((error: unknown) => this.logger.error(`subscribing to campaign changes: ${String(error)}`));
     setInterval(() => this.sweep(), 30_000).unref();
   }
 

@@ -52,6 +52,19 @@ export class RedirectService {
     this.ipKey = createHmac('sha256', config.secretKey).update('truthloop:click-ip-hash:v1').digest();
   }
 
+  // Visitors click several times from one address; hashing each distinct IP once saves the HMAC.
+  private readonly ipHashes = new Map<string, string>();
+
+  private ipHash(ip: string): string {
+    let hash = this.ipHashes.get(ip);
+    if (hash === undefined) {
+      hash = createHmac('sha256', this.ipKey).update(ip).digest('hex');
+      if (this.ipHashes.size >= 10_000) this.ipHashes.clear();
+      this.ipHashes.set(ip, hash);
+    }
+    return hash;
+  }
+
   /** Synchronous when the code is cached (the common case); a promise otherwise. */
   redirect(req: RedirectRequest): RedirectOutcome | Promise<RedirectOutcome> {
     const entry = this.resolver.entry(req.code);
@@ -80,7 +93,7 @@ export class RedirectService {
         campaignId: link.campaignId,
         channel,
         visitorId,
-        ipHash: req.ip ? createHmac('sha256', this.ipKey).update(req.ip).digest('hex') : null,
+        ipHash: req.ip ? this.ipHash(req.ip) : null,
         uaClass: agent.uaClass,
         referrerHost: referrerHost(req.referer),
         kind: agent.kind,

@@ -2,13 +2,13 @@ import { Module } from '@nestjs/common';
 import { LinksModule } from '#libs/links/index.js';
 import { OpsModule } from '../ops/ops.module.js';
 import { LinksMetrics } from './links.metrics.js';
-import { RedirectController } from './redirect.controller.js';
+import { RedirectRoutes } from './redirect.routes.js';
 import { SharePageController } from './share-page.controller.js';
 
 /** Public link routes: the redirect and the share page. */
 @Module({
   imports: [LinksModule, OpsModule],
-  controllers: [RedirectController, SharePageController],
-  providers: [LinksMetrics],
+  controllers: [SharePageController],
+  providers: [LinksMetrics, RedirectRoutes],
 })
 export class LinksApiModule {}
