@@ -1,3 +1,4 @@
 export * from './errors.js';
 export * from './validation.js';
 export * from './pagination.js';
+export * from './crypto.js';

@@ -9,6 +9,7 @@ import { QueueModule, RedisModule } from '#libs/queue/index.js';
 import { OutboxModule } from '#libs/outbox/index.js';
 import { TenantsModule } from '#libs/tenants/index.js';
 import { CampaignsModule } from '#libs/campaigns/index.js';
+import { WebhooksModule } from '#libs/webhooks/index.js';
 import { ApiKeyGuard } from './common/auth.js';
 import { AllErrorsFilter } from './common/error.filter.js';
 import { formatError } from './graphql/format-error.js';
@@ -60,6 +61,7 @@ export class AppModule {
         OpsModule,
         TenantsModule,
         CampaignsModule,
+        WebhooksModule,
       ],
       controllers: [MeController],
       providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_FILTER, useClass: AllErrorsFilter }, ...RESOLVERS],

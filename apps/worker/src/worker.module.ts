@@ -6,9 +6,12 @@ import { DatabaseModule } from '#libs/database/index.js';
 import { QueueModule, RedisModule } from '#libs/queue/index.js';
 import { OutboxModule } from '#libs/outbox/index.js';
 import { CampaignsModule } from '#libs/campaigns/index.js';
+import { WebhooksModule } from '#libs/webhooks/index.js';
 import { JobRegistry } from './job-registry.js';
 import { ConcurrencySetter } from './concurrency.js';
 import { CampaignsProcessor } from './campaigns/campaigns.processor.js';
+import { WebhooksProcessor } from './webhooks/webhooks.processor.js';
+import { WebhookSweeper } from './webhooks/webhook-sweeper.js';
 
 @Module({})
 export class WorkerModule {
@@ -24,8 +27,9 @@ export class WorkerModule {
         QueueModule,
         OutboxModule,
         CampaignsModule,
+        WebhooksModule,
       ],
-      providers: [JobRegistry, ConcurrencySetter, CampaignsProcessor],
+      providers: [JobRegistry, ConcurrencySetter, CampaignsProcessor, WebhooksProcessor, WebhookSweeper],
     };
   }
 }
