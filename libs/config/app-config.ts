@@ -11,6 +11,17 @@ export interface AppConfig {
   shutdownTimeoutMs: number;
   /** Used to derive salts and signing keys (IP hashes, signed links). */
   secretKey: string;
+  webhooks: {
+    /** Lets endpoints point at private, loopback and link-local addresses (tests, local development). */
+    allowPrivateNetworks: boolean;
+    timeoutMs: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+    /** Retries stop once an event is older than this. */
+    retryWindowMs: number;
+    /** How often each worker looks for undispatched events and due deliveries. */
+    sweepMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -61,5 +72,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     worker: { concurrency: e.WORKER_CONCURRENCY },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     secretKey: e.SECRET_KEY ?? DEV_SECRET,
+    webhooks: {
+      allowPrivateNetworks: e.WEBHOOKS_ALLOW_PRIVATE_NETWORKS,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      retryMaxMs: e.WEBHOOK_RETRY_MAX_MS,
+      retryWindowMs: e.WEBHOOK_RETRY_WINDOW_MS,
+      sweepMs: e.WEBHOOK_SWEEP_MS,
+    },
   };
 }

@@ -39,6 +39,12 @@ export const envSchema = z.object({
   WORKER_CONCURRENCY: int(1, 1000).default(20),
   SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(10_000),
   SECRET_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  WEBHOOKS_ALLOW_PRIVATE_NETWORKS: bool.default(false),
+  WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  WEBHOOK_RETRY_BASE_MS: int(1, 3_600_000).default(5_000),
+  WEBHOOK_RETRY_MAX_MS: int(1, 86_400_000).default(3_600_000),
+  WEBHOOK_RETRY_WINDOW_MS: int(1_000, 30 * 86_400_000).default(72 * 3_600_000),
+  WEBHOOK_SWEEP_MS: int(100, 600_000).default(5_000),
 });
 
 export type Env = z.input<typeof envSchema>;

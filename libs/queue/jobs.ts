@@ -21,11 +21,13 @@ export interface JobMap {
   'clicks.flush': Record<string, never>;
   /** Create the coming months' click partitions (repeats daily). */
   'clicks.partitions': Record<string, never>;
+  /** Deliver an endpoint's due webhook deliveries, in order (one worker per endpoint at a time). */
+  'webhooks.deliver': { tenantId: string; endpointId: string };
 }
 
 export type JobName = keyof JobMap;
 
-export const QUEUE_NAMES = ['campaigns', 'moments', 'rewards', 'clicks'] as const;
+export const QUEUE_NAMES = ['campaigns', 'moments', 'rewards', 'clicks', 'webhooks'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** Which queue carries each job. */
@@ -39,6 +41,7 @@ export const JOB_QUEUE: { readonly [K in JobName]: QueueName } = {
   'customer.moment': 'moments',
   'clicks.flush': 'clicks',
   'clicks.partitions': 'clicks',
+  'webhooks.deliver': 'webhooks',
 };
 
 export const JOB_NAMES = Object.keys(JOB_QUEUE) as JobName[];

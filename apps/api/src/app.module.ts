@@ -17,6 +17,7 @@ import { StripeController } from './stripe/stripe.controller.js';
 import { CustomersModule } from '#libs/customers/index.js';
 import { MomentsModule } from '#libs/moments/index.js';
 import { AdvocatesModule } from '#libs/advocates/index.js';
+import { WebhooksModule } from '#libs/webhooks/index.js';
 import { ApiKeyGuard } from './common/auth.js';
 import { AllErrorsFilter } from './common/error.filter.js';
 import { formatError } from './graphql/format-error.js';
@@ -81,6 +82,7 @@ export class AppModule {
         AdvocatesModule,
         AdvocateLoadersModule,
         LinksApiModule,
+        WebhooksModule,
       ],
       controllers: [MeController, EventsController, SegmentController, StripeController],
       providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_FILTER, useClass: AllErrorsFilter }, ...RESOLVERS],

@@ -18,6 +18,9 @@ import { Scheduler } from './scheduler.js';
 import { MomentsProcessor } from './moments/moments.processor.js';
 import { ClicksModule } from '#libs/links/index.js';
 import { ClicksProcessor } from './links/clicks.processor.js';
+import { WebhooksModule } from '#libs/webhooks/index.js';
+import { WebhooksProcessor } from './webhooks/webhooks.processor.js';
+import { WebhookSweeper } from './webhooks/webhook-sweeper.js';
 
 @Module({})
 export class WorkerModule {
@@ -38,8 +41,19 @@ export class WorkerModule {
         ReferralsModule,
         AdvocatesModule,
         ClicksModule,
+        WebhooksModule,
       ],
-      providers: [JobRegistry, ConcurrencySetter, Scheduler, CampaignsProcessor, MomentsProcessor, RewardsProcessor, ClicksProcessor],
+      providers: [
+        JobRegistry,
+        ConcurrencySetter,
+        Scheduler,
+        CampaignsProcessor,
+        MomentsProcessor,
+        RewardsProcessor,
+        ClicksProcessor,
+        WebhooksProcessor,
+        WebhookSweeper,
+      ],
     };
   }
 }

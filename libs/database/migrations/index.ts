@@ -1,6 +1,7 @@
 import { Foundation1700000000000 } from './1700000000000-foundation.js';
 import { Outbox1700000000001 } from './1700000000001-outbox.js';
 import { CustomersAdvocates1700000000002 } from './1700000000002-customers-advocates.js';
+import { Webhooks1700000000300 } from './1700000000300-webhooks.js';
 import { Ledger1700000000400 } from './1700000000400-ledger.js';
 import { EventEffects1700000000401 } from './1700000000401-event-effects.js';
 import { Stripe1700000000402 } from './1700000000402-stripe.js';
@@ -14,6 +15,7 @@ export const migrations = [
   CustomersAdvocates1700000000002,
   Moments1700000000100,
   LinksClicksShares1700000000200,
+  Webhooks1700000000300,
   Ledger1700000000400,
   EventEffects1700000000401,
   Stripe1700000000402,
