@@ -138,7 +138,78 @@ describe('fraud scoring and the review queue', () => {
     expect(fast.risk.decision).toBe('REVIEW');
   });
 
-  it('allows a household: different people and cards', async () => {
+  const DESKTOP = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36';
+  const PHONE =
+    'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1';
+  const visitorOf = (res: Response) => /tl_vid=([^;]+)/.exec(res.headers.get('set-cookie') ?? '')?.[1];
+
+  /** The advocate opens their share page, and someone clicks their link: returns the clicker's visitor id. */
+  async function pageThenClick(
+    s: { apiKey: string; advocateId: string; code: string },
+    click: { ip: string; ua: string; sameBrowser: boolean },
+  ) {
+    const { data } = await gql(api, s.apiKey, `query($id: ID!) { advocate(id: $id) { portalUrl } }`, { id: s.advocateId });
+    const token = (data!.advocate.portalUrl as string).split('/a/')[1];
+    const page = await fetch(`${api.url}/a/${token}`, { headers: { 'user-agent': DESKTOP, 'x-forwarded-for': '198.51.100.7' } });
+    expect(page.status).toBe(200);
+    const own = visitorOf(page)!;
+    const res = await fetch(`${api.url}/r/${s.code}`, {
+      redirect: 'manual',
+      headers: { 'user-agent': click.ua, 'x-forwarded-for': click.ip, ...(click.sameBrowser ? { cookie: `tl_vid=${own}` } : {}) },
+    });
+    expect(res.status).toBe(302);
+    const visitor = visitorOf(res)!;
+    await eventually(
+      async () => {
+        const { rows } = await db.query(`SELECT 1 FROM clicks WHERE visitor_id = $1`, [visitor]);
+        return rows.length > 0 || undefined;
+      },
+      20_000,
+      'the click flushed',
+    );
+    return visitor;
+  }
+
+  it('flags the advocate clicking their own link from their own browser', async () => {
+    const s = await setup();
+    const visitorId = await pageThenClick(s, { ip: '198.51.100.7', ua: DESKTOP, sameBrowser: true });
+    const alias = uid('alias');
+    await send(s.apiKey, {
+      id: uid('p'),
+      type: 'purchase',
+      customerId: alias,
+      email: `${alias}@example.com`,
+      orderId: uid('o'),
+      amount: 5000,
+      currency: 'USD',
+      visitorId,
+    });
+    const r = await referralOf(s.apiKey, s.campaignId, alias);
+    expect(r.risk.signals.map((x) => x.code).sort()).toEqual(['ADVOCATE_OWN_CLICK', 'SAME_DEVICE']);
+    expect(r.status).toBe('REJECTED');
+  });
+
+  it('allows a household sharing an IP address: different people, browsers and cards', async () => {
+    const s = await setup();
+    const visitorId = await pageThenClick(s, { ip: '198.51.100.7', ua: PHONE, sameBrowser: false });
+    const partner = uid('partner');
+    await send(s.apiKey, {
+      id: uid('p'),
+      type: 'purchase',
+      customerId: partner,
+      email: `${partner}@example.com`,
+      orderId: uid('o'),
+      amount: 5000,
+      currency: 'USD',
+      visitorId,
+      properties: { cardFingerprint: uid('card') },
+    });
+    const r = await referralOf(s.apiKey, s.campaignId, partner);
+    expect(r).toMatchObject({ status: 'CONVERTED', risk: { decision: 'ALLOW', score: 10 } });
+    expect(r.risk.signals.map((x) => x.code)).toEqual(['SAME_IP']);
+  });
+
+  it('allows a different person and card', async () => {
     const s = await setup();
     const partner = uid('partner');
     await buy(s, partner, { email: `${partner}@example.com`, properties: { cardFingerprint: uid('card') } });

@@ -161,6 +161,44 @@ describe('referrals and rewards, end to end', () => {
     );
   });
 
+  it('attributes by the visitor id of a real click on the share link', async () => {
+    const s = await setup({ attributionModel: 'LAST_CLICK' });
+    const res = await fetch(`${api.url}/r/${s.code}/whatsapp`, {
+      redirect: 'manual',
+      headers: { 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/604.1' },
+    });
+    expect(res.status).toBe(302);
+    const visitorId = new URL(res.headers.get('location')!).searchParams.get('tl_vid')!;
+    expect(res.headers.get('set-cookie')).toContain(`tl_vid=${visitorId}`);
+    await eventually(
+      async () => {
+        const { rows } = await db.query(`SELECT 1 FROM clicks WHERE visitor_id = $1`, [visitorId]);
+        return rows.length > 0 || undefined;
+      },
+      20_000,
+      'the click flushed',
+    );
+    const friend = uid('clicker');
+    await send(s.apiKey, { id: uid('s'), type: 'signup', customerId: friend, visitorId });
+    await send(s.apiKey, {
+      id: uid('p'),
+      type: 'purchase',
+      customerId: friend,
+      orderId: uid('o'),
+      amount: 2000,
+      currency: 'USD',
+      visitorId,
+    });
+    await eventually(async () => (await balance(s.apiKey, s.advocateId)).pending === 200 || undefined, 20_000, 'the reward of the click');
+    const { rows } = await db.query(`SELECT attributed_by, visitor_id FROM referrals WHERE tenant_id = $1`, [s.tenantId]);
+    expect(rows).toEqual([{ attributed_by: 'VISITOR_ID', visitor_id: visitorId }]);
+    const { rows: gen } = await db.query(
+      `SELECT generation, referred_by_advocate_id FROM customers WHERE tenant_id = $1 AND external_id = $2`,
+      [s.tenantId, friend],
+    );
+    expect(gen).toEqual([{ generation: 2, referred_by_advocate_id: s.advocateId }]);
+  });
+
   it('leaves exactly one reward per referral when events are replayed 3 times, shuffled, refunds first', async () => {
     const s = await setup({ advocateReward: { kind: 'FIXED', amount: 700, currency: 'USD' }, friendIncentive: null });
     const events: Record<string, unknown>[] = [];

@@ -8,7 +8,7 @@ import { CustomersService, type Customer } from '#libs/customers/index.js';
 import type { Advocate, ShareLink } from './advocate.js';
 import { AdvocateRepository } from './advocate.repository.js';
 import { generateCode, generatePortalToken, vanityCodeSchema } from './codes.js';
-import { portalUrl, shareLinks } from './share-links.js';
+import { shareIntents } from '#libs/links/share-intents.js';
 
 const CODE_ATTEMPTS = 8;
 
@@ -133,11 +133,11 @@ export class AdvocatesService {
   }
 
   links(advocate: Advocate, campaign: Campaign): ShareLink[] {
-    return shareLinks(this.config.http.publicUrl, advocate.code, campaign);
+    return shareIntents(campaign, advocate.code, this.config.http.publicUrl);
   }
 
   portalUrl(advocate: Advocate): string {
-    return portalUrl(this.config.http.publicUrl, advocate.portalToken);
+    return `${this.config.http.publicUrl}/a/${advocate.portalToken}`;
   }
 }
 

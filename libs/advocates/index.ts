@@ -1,6 +1,5 @@
 export * from './advocate.js';
 export * from './codes.js';
-export * from './share-links.js';
 export * from './advocate.repository.js';
 export * from './advocates.service.js';
 export * from './enrolment.service.js';

@@ -12,3 +12,4 @@ export * from './share-intents.js';
 export * from './share-page.service.js';
 export * from './shares.service.js';
 export * from './share.repository.js';
+export * from './ip-hasher.js';

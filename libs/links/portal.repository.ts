@@ -29,4 +29,13 @@ export class PortalRepository {
     const firstName = row.name?.trim().split(/\s+/)[0]?.slice(0, 40) || null;
     return { tenantId: row.tenant_id, advocateId: row.id, campaignId: row.campaign_id, code: row.code, firstName };
   }
+
+  /** The advocate's own browser, seen on their share page (a fraud signal when it later converts). */
+  async recordVisit(tenantId: string, advocateId: string, visitorId: string, ipHash: string | null, uaClass: string): Promise<void> {
+    await this.db.execute(
+      `INSERT INTO portal_visits (tenant_id, advocate_id, visitor_id, ip_hash, ua_class) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (advocate_id, visitor_id) DO UPDATE SET seen_at = now(), ip_hash = EXCLUDED.ip_hash, ua_class = EXCLUDED.ua_class`,
+      [tenantId, advocateId, visitorId, ipHash, uaClass],
+    );
+  }
 }

@@ -1,6 +1,6 @@
-import { createHmac, randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { IpHasher } from './ip-hasher.js';
 import { ClickBuffer } from './click-buffer.js';
 import { classifyAgent, referrerHost } from './click.js';
 import { DEFAULT_CHANNEL, type ResolvedLink } from './link.js';
@@ -22,7 +22,7 @@ export interface RedirectRequest {
 export type RedirectOutcome = { status: 302; location: string; setCookie: string } | { status: 404 };
 
 export const VISITOR_COOKIE = 'tl_vid';
-const VISITOR_IN_COOKIE = /(?:^|;\s*)tl_vid=([A-Za-z0-9_-]{16,64})\s*(?:;|$)/;
+export const VISITOR_IN_COOKIE = /(?:^|;\s*)tl_vid=([A-Za-z0-9_-]{16,64})\s*(?:;|$)/;
 const ONE_YEAR_S = 365 * 24 * 3600;
 
 /** The destination with the referral parameters, split where `tl_vid` goes (before any #fragment). */
@@ -41,29 +41,11 @@ export function referralDestination(link: ResolvedLink, channel: string): [strin
 /** Decides the answer to `/r/:code[/:channel]` and buffers the click; never waits on PostgreSQL. */
 @Injectable()
 export class RedirectService {
-  private readonly ipKey: Buffer;
-
   constructor(
     private readonly resolver: LinkResolver,
     private readonly buffer: ClickBuffer,
-    @Inject(APP_CONFIG) config: AppConfig,
-  ) {
-    // A key of its own, derived from the secret, so IP hashes say nothing about other uses of it.
-    this.ipKey = createHmac('sha256', config.secretKey).update('truthloop:click-ip-hash:v1').digest();
-  }
-
-  // Visitors click several times from one address; hashing each distinct IP once saves the HMAC.
-  private readonly ipHashes = new Map<string, string>();
-
-  private ipHash(ip: string): string {
-    let hash = this.ipHashes.get(ip);
-    if (hash === undefined) {
-      hash = createHmac('sha256', this.ipKey).update(ip).digest('hex');
-      if (this.ipHashes.size >= 10_000) this.ipHashes.clear();
-      this.ipHashes.set(ip, hash);
-    }
-    return hash;
-  }
+    private readonly ips: IpHasher,
+  ) {}
 
   /** Synchronous when the code is cached (the common case); a promise otherwise. */
   redirect(req: RedirectRequest): RedirectOutcome | Promise<RedirectOutcome> {
@@ -77,6 +59,8 @@ export class RedirectService {
     const visitorId = (req.cookie && VISITOR_IN_COOKIE.exec(req.cookie)?.[1]) || randomUUID();
     const channel = req.channel && link.channels.includes(req.channel) ? req.channel : DEFAULT_CHANNEL;
     const active = link.campaignStatus === 'ACTIVE';
+    // An ended campaign's links are gone (CONTRACT.md: 404); a paused one still leads to the brand.
+    const ended = link.campaignStatus === 'ENDED';
     let location = link.destinationUrl;
     if (active) {
       let prepared = entry.prepared.get(channel);
@@ -93,13 +77,14 @@ export class RedirectService {
         campaignId: link.campaignId,
         channel,
         visitorId,
-        ipHash: req.ip ? this.ipHash(req.ip) : null,
+        ipHash: req.ip ? this.ips.hash(req.ip) : null,
         uaClass: agent.uaClass,
         referrerHost: referrerHost(req.referer),
         kind: agent.kind,
         active,
       });
     }
+    if (ended) return { status: 404 };
     const setCookie = `${VISITOR_COOKIE}=${visitorId}; Path=/; Max-Age=${ONE_YEAR_S}; HttpOnly; SameSite=Lax${req.secure ? '; Secure' : ''}`;
     return { status: 302, location, setCookie };
   }

@@ -50,13 +50,20 @@ export function shareIntents(campaign: IntentCampaign, code: string, publicUrl: 
   for (const channel of campaign.channels) {
     const url = shareLink(publicUrl, code, channel);
     const custom = campaign.customChannels.find((c) => c.name === channel);
-    const shareUrl = custom
-      ? custom.shareUrlTemplate.replaceAll('{url}', encodeURIComponent(url)).replaceAll('{text}', encodeURIComponent(body))
-      : builtInIntent(channel, url, headline, body);
+    const shareUrl = custom ? renderTemplate(custom.shareUrlTemplate, url, body) : builtInIntent(channel, url, headline, body);
     if (shareUrl === undefined || !hasSafeProtocol(shareUrl)) continue;
     links.push({ channel, url, shareUrl });
   }
   return links;
+}
+
+/**
+ * A custom channel's template: `{url}` is the tracked link and `{text}` the message, both
+ * URL-encoded. A template without `{url}` gets the link inside `{text}`, so it is never lost.
+ */
+export function renderTemplate(template: string, url: string, body: string): string {
+  const text = template.includes('{url}') ? body : `${body} ${url}`;
+  return template.replaceAll('{url}', encodeURIComponent(url)).replaceAll('{text}', encodeURIComponent(text));
 }
 
 /** Templates are validated on input; this keeps a `javascript:` URL out of any href regardless. */

@@ -7,6 +7,8 @@ import { CampaignsService, type Campaign } from '#libs/campaigns/index.js';
 import { AdvocateProgressService, type AdvocateProgress } from './advocate-progress.service.js';
 import { PortalRepository, type PortalAdvocate } from './portal.repository.js';
 import { SharesService } from './shares.service.js';
+import { IpHasher } from './ip-hasher.js';
+import { classifyAgent } from './click.js';
 import { shareIntents, shareLink, type ChannelLink } from './share-intents.js';
 
 export interface SharePage {
@@ -19,6 +21,13 @@ export interface SharePage {
   progress: AdvocateProgress;
 }
 
+/** Who opened the page: the advocate's own browser, remembered to tell their clicks from friends'. */
+export interface PageVisitor {
+  visitorId: string;
+  ip: string | null;
+  userAgent: string | undefined;
+}
+
 const TOKEN = /^[A-Za-z0-9_-]{8,128}$/;
 const shareInput = z.object({ channel: z.string().min(1, 'is required').max(32) });
 
@@ -29,11 +38,24 @@ export class SharePageService {
     private readonly campaigns: CampaignsService,
     private readonly progress: AdvocateProgressService,
     private readonly shares: SharesService,
+    private readonly ips: IpHasher,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async page(token: string): Promise<SharePage> {
+  async page(token: string, visitor?: PageVisitor): Promise<SharePage> {
     const { advocate, campaign } = await this.find(token);
+    if (visitor) {
+      const agent = classifyAgent(visitor.userAgent);
+      if (agent.kind === 'human') {
+        await this.portal.recordVisit(
+          advocate.tenantId,
+          advocate.advocateId,
+          visitor.visitorId,
+          visitor.ip ? this.ips.hash(visitor.ip) : null,
+          agent.uaClass,
+        );
+      }
+    }
     const links = shareIntents(campaign, advocate.code, this.config.http.publicUrl);
     const link = links.find((l) => l.channel === 'copy')?.url ?? shareLink(this.config.http.publicUrl, advocate.code);
     const [qrSvg, progress] = await Promise.all([

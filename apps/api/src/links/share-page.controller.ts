@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { Body, Controller, Get, HttpCode, Param, Post, Res, UseFilters } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
-import { SharePageService } from '#libs/links/index.js';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Body, Controller, Get, HttpCode, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { SharePageService, VISITOR_COOKIE, VISITOR_IN_COOKIE } from '#libs/links/index.js';
 import { Public } from '../common/auth.js';
 import { pageHeaders } from './html.js';
 import { HtmlErrorFilter } from './html-error.filter.js';
@@ -15,10 +15,17 @@ export class SharePageController {
 
   @Get(':token')
   @UseFilters(HtmlErrorFilter)
-  async page(@Param('token') token: string, @Res() reply: FastifyReply): Promise<void> {
-    const page = await this.pages.page(token);
+  async page(@Param('token') token: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    // The same first-party visitor cookie as the redirect: a later click from this browser is the advocate's own.
+    const cookie = req.headers.cookie ? VISITOR_IN_COOKIE.exec(req.headers.cookie)?.[1] : undefined;
+    const visitorId = cookie ?? randomUUID();
+    const page = await this.pages.page(token, { visitorId, ip: req.ip ?? null, userAgent: req.headers['user-agent'] });
     const nonce = randomBytes(12).toString('base64');
-    reply.headers(pageHeaders(nonce)).send(renderSharePage(page, token, nonce));
+    const secure = req.protocol === 'https';
+    reply
+      .headers(pageHeaders(nonce))
+      .header('set-cookie', `${VISITOR_COOKIE}=${visitorId}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`)
+      .send(renderSharePage(page, token, nonce));
   }
 
   @Post(':token/share')

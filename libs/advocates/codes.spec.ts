@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { CODE_ALPHABET, generateCode, generatePortalToken } from './codes.js';
-import { shareLinks } from './share-links.js';
+import { shareIntents } from '#libs/links/share-intents.js';
 
 const campaign = {
   channels: ['email', 'sms', 'whatsapp', 'x', 'facebook', 'linkedin', 'copy', 'mastodon'],
@@ -8,8 +8,8 @@ const campaign = {
   message: { headline: 'Give 10, get 10', body: 'I love this & you will too' },
 };
 
-describe('shareLinks', () => {
-  const links = Object.fromEntries(shareLinks('https://go.example', 'ABC234', campaign).map((l) => [l.channel, l]));
+describe('Advocate.links (shareIntents)', () => {
+  const links = Object.fromEntries(shareIntents(campaign, 'ABC234', 'https://go.example').map((l) => [l.channel, l]));
   const url = 'https://go.example/r/ABC234';
 
   it('tracks each channel on its own URL', () => {
