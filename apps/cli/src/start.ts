@@ -49,7 +49,14 @@ export async function start(): Promise<void> {
     log(`database: ${postgres.description}`);
     log(`redis: ${redis.description}`);
 
-    const env = { ...process.env, DATABASE_URL: postgres.url, REDIS_URL: redis.url, MIGRATIONS_RUN: 'false' };
+    const env = {
+      // A laptop: webhooks may go to a receiver on this machine unless told otherwise.
+      WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true',
+      ...process.env,
+      DATABASE_URL: postgres.url,
+      REDIS_URL: redis.url,
+      MIGRATIONS_RUN: 'false',
+    };
     const config = loadConfig(env);
     const applied = await runMigrations(config);
     log(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database schema is up to date');
