@@ -51,4 +51,6 @@ export const REPEATABLE_JOBS: { readonly [K in JobName]?: number } = {
   'rewards.release': 5_000,
   'rewards.sweep': 15_000,
   'events.sweep': 15_000,
+  'clicks.flush': 1_000,
+  'clicks.partitions': 6 * 3600_000,
 };

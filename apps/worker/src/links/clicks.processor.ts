@@ -1,34 +1,21 @@
-import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { Processor } from '@nestjs/bullmq';
 import { ClickFlusher, ClickRepository } from '#libs/links/index.js';
-import { HandlesJob, JobProcessor, QueueProducer } from '#libs/queue/index.js';
+import { HandlesJob, JobProcessor } from '#libs/queue/index.js';
 
-/** Flush often: the share page's click count and attribution read the clicks table. */
-const FLUSH_EVERY_MS = 1_000;
-const PARTITIONS_EVERY_MS = 6 * 3600_000;
+// Scheduled by the worker's Scheduler (REPEATABLE_JOBS): flush every second, since the share page's
+// click count and attribution read the clicks table; partitions every 6 hours.
 const MONTHS_AHEAD = 2;
 
 @Processor('clicks')
-export class ClicksProcessor extends JobProcessor implements OnApplicationBootstrap {
+export class ClicksProcessor extends JobProcessor {
   private readonly logger = new Logger(ClicksProcessor.name);
 
   constructor(
     private readonly flusher: ClickFlusher,
     private readonly clicks: ClickRepository,
-    private readonly producer: QueueProducer,
   ) {
     super();
-  }
-
-  /** Job schedulers are upserted by id, so every worker may do this at start-up. */
-  async onApplicationBootstrap(): Promise<void> {
-    const queue = this.producer.queue('clicks');
-    await queue.upsertJobScheduler('clicks.flush', { every: FLUSH_EVERY_MS }, { name: 'clicks.flush', data: {}, opts: { attempts: 1 } });
-    await queue.upsertJobScheduler(
-      'clicks.partitions',
-      { every: PARTITIONS_EVERY_MS, immediately: true },
-      { name: 'clicks.partitions', data: {} },
-    );
   }
 
   @HandlesJob('clicks.flush')
