@@ -9,6 +9,9 @@ export default async function globalTeardown(): Promise<void> {
   if (database && !process.env.TL_KEEP_TEST_DATABASE) {
     const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
     await admin.connect();
+    // The files' own copies first (left behind only if a file crashed), then the run's database.
+    const copies = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [`${database}\\_%`]);
+    for (const { datname } of copies.rows) await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     await admin.end();
   }
