@@ -197,6 +197,17 @@ describe('referrals and rewards, end to end', () => {
       [s.tenantId, friend],
     );
     expect(gen).toEqual([{ generation: 2, referred_by_advocate_id: s.advocateId }]);
+    // the referred customer, delighted in turn, advocates as the next generation
+    const next = await gql(
+      api,
+      s.apiKey,
+      `mutation($c: ID!, $cust: String!) { enrollAdvocate(campaignId: $c, customerId: $cust) { generation } }`,
+      {
+        c: s.campaignId,
+        cust: friend,
+      },
+    );
+    expect(next.data!.enrollAdvocate).toEqual({ generation: 2 });
   });
 
   it('leaves exactly one reward per referral when events are replayed 3 times, shuffled, refunds first', async () => {

@@ -71,7 +71,9 @@ export class AdvocatesService {
             customerId: customer.id,
             code: vanity ?? generateCode(),
             portalToken: generatePortalToken(),
-            generation: customer.generation + 1,
+            // Organic customers are generation 0 and advocate as generation 1; a referred customer already
+            // carries their generation (their advocate's + 1) and advocates in it.
+            generation: Math.max(1, customer.generation),
             enrolledBy,
           },
           enrolledBy === 'AUTO',
