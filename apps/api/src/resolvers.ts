@@ -5,6 +5,7 @@ import { StripeResolver } from './stripe/stripe.resolver.js';
 import { MomentsResolver } from './moments/moments.resolver.js';
 import { CustomersResolver } from './customers/customers.resolver.js';
 import { AdvocatesResolver } from './advocates/advocates.resolver.js';
+import { AdvocateImotResolver, AnalyticsResolver } from './analytics/analytics.resolver.js';
 
 /** Every resolver of the API; the schema is generated from these. */
 export const RESOLVERS = [
@@ -16,4 +17,6 @@ export const RESOLVERS = [
   ReferralsResolver,
   RewardsResolver,
   StripeResolver,
+  AnalyticsResolver,
+  AdvocateImotResolver,
 ] as const;
