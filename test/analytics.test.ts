@@ -5,7 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import type pg from 'pg';
 import { chromium } from 'playwright-core';
 import { signDashboard } from '#libs/analytics/index.js';
-import { createTenant, gql, pool, startApi, testEnv, type RunningApi, type TestEnv } from './support/harness.js';
+import { cli, createTenant, gql, pool, startApi, testEnv, type RunningApi, type TestEnv } from './support/harness.js';
 import { createActiveCampaign, type TestCampaign } from './support/links.js';
 import { bruteForce, generateHistory, insertHistory, type History } from './support/analytics-data.js';
 
@@ -569,5 +569,48 @@ describe('analytics', () => {
         }
       });
     });
+  });
+
+  it('npm run cli -- demo: a tenant with an active campaign and a history the dashboard can show', async () => {
+    const { stdout, stderr, code } = await cli(['demo'], env);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+    const out = JSON.parse(stdout) as { apiKey: string; tenantId: string; campaignId: string; sharePageUrl: string; dashboardUrl: string };
+    expect(Object.keys(out).sort()).toEqual(['apiKey', 'campaignId', 'dashboardUrl', 'sharePageUrl', 'tenantId']);
+    const local = (url: string) => `${api.url}${new URL(url).pathname}${new URL(url).search}`;
+    const dashboard = await fetch(local(out.dashboardUrl));
+    expect(dashboard.status).toBe(200);
+    expect(await dashboard.text()).toContain('Bring a friend');
+    expect((await fetch(local(out.sharePageUrl))).status).toBe(200);
+
+    const res = await gql(
+      api,
+      out.apiKey,
+      `query($id: ID!) { campaign(id: $id) { status } campaignStats(campaignId: $id) { conversions rewardCost { amount currency } }
+         cycle(campaignId: $id) { generations { generation } } }`,
+      { id: out.campaignId },
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.campaign.status).toBe('ACTIVE');
+    expect(res.data!.campaignStats.conversions).toBeGreaterThan(50);
+    expect(res.data!.cycle.generations.length).toBeGreaterThanOrEqual(3);
+    const [facts] = await sql(
+      db,
+      `SELECT count(*) FILTER (WHERE status = 'REVERSED') AS reversed, count(*) FILTER (WHERE status = 'REJECTED' AND risk_decision = 'BLOCK') AS fraud,
+         count(*) FILTER (WHERE refunded_amount > 0 AND status = 'CONVERTED') AS partial
+       FROM referrals WHERE tenant_id = $1`,
+      [out.tenantId],
+    );
+    expect(Number(facts!.reversed)).toBeGreaterThan(0);
+    expect(Number(facts!.fraud)).toBeGreaterThan(0);
+    expect(Number(facts!.partial)).toBeGreaterThan(0);
+    // Rewards went through the ledger: the campaign's expense account holds exactly the reward cost.
+    const [expense] = await sql(
+      db,
+      `SELECT coalesce(sum(e.amount), 0)::text AS total FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
+       WHERE a.tenant_id = $1 AND a.owner_type = 'campaign' AND a.kind = 'reward_expense' AND a.currency = 'USD'`,
+      [out.tenantId],
+    );
+    const cost = (res.data!.campaignStats.rewardCost as { amount: number; currency: string }[]).find((m) => m.currency === 'USD')!.amount;
+    expect(Math.abs(Number(expense!.total))).toBe(cost);
   });
 });

@@ -10,7 +10,7 @@ import type pg from 'pg';
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const CHANNELS = ['email', 'whatsapp', 'x', 'facebook', 'sms', 'copy'];
-const STATUSES = ['LEAD', 'CONVERTED', 'APPROVED', 'REJECTED', 'REVERSED'] as const;
+type Status = 'LEAD' | 'CONVERTED' | 'APPROVED' | 'REJECTED' | 'REVERSED';
 
 export interface Customer {
   id: string;
@@ -43,7 +43,7 @@ export interface Referral {
   id: string;
   advocateId: string;
   customerId: string;
-  status: (typeof STATUSES)[number];
+  status: Status;
   attributedBy: 'VISITOR_ID' | 'REFERRAL_CODE';
   visitor: string | null;
   amount: number | null;

@@ -23,6 +23,7 @@ function money(m: Money): string {
   return format.format(m.amount / 10 ** digits);
 }
 const moneyList = (list: Money[]) => (list.length ? list.map(money).join(' · ') : '–');
+const moneyLines = (list: Money[]) => (list.length ? list.map((m) => esc(money(m))).join('<br>') : '–');
 
 /** ZMOT → FMOT → SMOT → IMOT as a centred funnel, each step with its share of the step before. */
 function funnel(cycle: Cycle): string {
@@ -32,15 +33,15 @@ function funnel(cycle: Cycle): string {
     { key: 'smot', label: 'SMOT', sub: 'delighted at first use', value: cycle.smot },
     { key: 'imot', label: 'IMOT', sub: 'became advocates and shared', value: cycle.imot },
   ] as const;
-  const W = 640;
-  const H = 60;
+  const W = 1000;
+  const H = 58;
   const max = Math.max(1, cycle.zmot);
   // Square-root widths keep small later steps visible next to many clicks.
-  const width = (v: number) => Math.max(36, Math.sqrt(v / max) * (W - 200));
+  const width = (v: number) => Math.max(48, Math.sqrt(v / max) * (W - 420));
   const rows = steps
     .map((s, i) => {
       const w = width(s.value);
-      const x = 100 + (W - 200 - w) / 2;
+      const x = 210 + (W - 420 - w) / 2;
       const y = i * H;
       const prev = i > 0 ? steps[i - 1]!.value : null;
       const rate = prev === null ? '' : prev === 0 ? '' : `${((s.value / prev) * 100).toFixed(0)}% of ${steps[i - 1]!.label}`;
@@ -103,10 +104,12 @@ function channelChart(channels: ChannelResult[]): string {
   const tc = total((c) => c.conversions);
   const tk = total((c) => c.humanClicks);
   const tp = total((c) => c.preferredBy);
-  const W = 640;
-  const RH = 46;
-  const left = 110;
-  const span = W - left - 60;
+  const W = 560;
+  const RH = 50;
+  const left = 100;
+  const biggest = Math.max(...rows.flatMap((c) => [c.conversions / tc, c.humanClicks / tk, c.preferredBy / tp]), 0.01);
+  // Bars scale to the largest share, so differences between channels stay visible.
+  const span = (W - left - 50) / biggest;
   const body = rows
     .map((c, i) => {
       const y = i * RH + 8;
@@ -116,12 +119,12 @@ function channelChart(channels: ChannelResult[]): string {
         { v: c.preferredBy / tp, fill: '#a8a29e', n: c.preferredBy },
       ];
       return `<g>
-<text x="${left - 10}" y="${y + 20}" text-anchor="end" class="svg-strong">${esc(c.channel)}</text>
+<text x="${left - 12}" y="${y + 22}" text-anchor="end" class="svg-strong">${esc(c.channel)}</text>
 ${bars
   .map(
     (b, j) =>
-      `<rect x="${left}" y="${y + j * 11}" width="${Math.max(1, b.v * span).toFixed(1)}" height="9" rx="3" fill="${b.fill}"/>` +
-      `<text x="${(left + Math.max(1, b.v * span) + 6).toFixed(1)}" y="${y + j * 11 + 8}" class="svg-tiny">${(b.v * 100).toFixed(0)}%</text>`,
+      `<rect x="${left}" y="${y + j * 13}" width="${Math.max(2, b.v * span).toFixed(1)}" height="11" rx="3" fill="${b.fill}"/>` +
+      `<text x="${(left + Math.max(2, b.v * span) + 6).toFixed(1)}" y="${y + j * 13 + 10}" class="svg-tiny">${(b.v * 100).toFixed(0)}%</text>`,
   )
   .join('\n')}
 </g>`;
@@ -134,20 +137,21 @@ ${body}
 <p class="legend"><span class="dot smot"></span>Share of conversions <span class="dot zmot"></span>Share of human clicks <span class="dot pref"></span>Share of customers who prefer it</p>`;
 }
 
-function kpis(s: CampaignStats, campaign: Campaign): string {
+function kpis(s: CampaignStats): string {
+  // [title, value (HTML, escaped), note]
   const cards: [string, string, string][] = [
-    ['Human clicks', int(s.humanClicks), `${int(s.clicks)} recorded in all`],
-    ['Conversions', int(s.conversions), `${int(s.signups)} signups`],
-    ['Revenue', moneyList(s.revenue), 'net of refunds'],
-    ['Return on relationship', times(s.returnOnRelationship), `reward cost ${moneyList(s.rewardCost)}`],
-    ['K-factor', s.kFactor === null ? '–' : s.kFactor.toFixed(2), `${int(s.advocates)} advocates`],
-    ['Share rate', pct(s.shareRate), `${int(s.shares)} shares`],
-    ['Conversion rate', pct(s.conversionRate), 'of human clicks'],
-    ['Promise kept', pct(s.promiseKeptRate), 'said it matched what they were told'],
-    ['Cycle restart', pct(s.cycleRestartRate), 'referred buyers who became advocates'],
+    ['Advocates', esc(int(s.advocates)), `${int(s.shares)} shares`],
+    ['Human clicks', esc(int(s.humanClicks)), `${int(s.clicks)} recorded in all`],
+    ['Conversions', esc(int(s.conversions)), `${int(s.signups)} signups`],
+    ['Revenue', moneyLines(s.revenue), 'net of refunds'],
+    ['Return on relationship', esc(times(s.returnOnRelationship)), `reward cost ${moneyList(s.rewardCost)}`],
+    ['K-factor', esc(s.kFactor === null ? '–' : s.kFactor.toFixed(2)), 'conversions per advocate'],
+    ['Share rate', esc(pct(s.shareRate)), 'advocates who shared'],
+    ['Conversion rate', esc(pct(s.conversionRate)), 'of human clicks'],
+    ['Promise kept', esc(pct(s.promiseKeptRate)), 'said it matched what they were told'],
+    ['Cycle restart', esc(pct(s.cycleRestartRate)), 'referred buyers who became advocates'],
   ];
-  void campaign;
-  return `<dl class="kpis">${cards.map(([t, v, sub]) => `<div><dt>${esc(t)}</dt><dd>${esc(v)}</dd><p>${esc(sub)}</p></div>`).join('')}</dl>`;
+  return `<dl class="kpis">${cards.map(([t, v, sub]) => `<div><dt>${esc(t)}</dt><dd${v.includes('<br>') ? ' class="multi"' : ''}>${v}</dd><p>${esc(sub)}</p></div>`).join('')}</dl>`;
 }
 
 function leaderboard(leaders: DashboardData['leaders']): string {
@@ -185,7 +189,7 @@ export function renderDashboard(d: DashboardData, nonce: string): string {
 <p class="muted">${esc(d.campaign.message.headline)}</p></div>
 <p class="badge ${d.campaign.status === 'ACTIVE' ? 'on' : ''}">${esc(d.campaign.status)}</p>
 </header>
-${kpis(d.stats, d.campaign)}
+${kpis(d.stats)}
 <section class="panel"><h2>The cycle</h2><p class="muted">A friend's click (ZMOT), a purchase (FMOT), delight at first use (SMOT), and sharing in turn (IMOT).</p>
 ${funnel(d.cycle)}</section>
 <div class="grid">
@@ -237,10 +241,12 @@ p{margin:0 0 8px}
 .top{display:flex;justify-content:space-between;align-items:flex-start;gap:16px;margin-bottom:20px}
 .badge{border:1px solid var(--line);border-radius:999px;padding:4px 12px;font-weight:600;font-size:.8rem;background:var(--card)}
 .badge.on{background:#dcfce7;border-color:#86efac;color:#166534}
-.kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:12px;margin:0 0 16px}
+.kpis{display:grid;grid-template-columns:repeat(5,1fr);gap:12px;margin:0 0 16px}
+@media (max-width:900px){.kpis{grid-template-columns:repeat(2,1fr)}}
 .kpis div{background:var(--card);border:1px solid var(--line);border-radius:14px;padding:14px 16px}
 .kpis dt{font-size:.8rem;color:var(--muted)}
 .kpis dd{margin:2px 0;font-size:1.5rem;font-weight:700;letter-spacing:-.01em}
+.kpis dd.multi{font-size:1.1rem;line-height:1.3}
 .kpis p{font-size:.8rem;color:var(--muted);margin:0}
 .panel{background:var(--card);border:1px solid var(--line);border-radius:14px;padding:18px 20px;margin-bottom:16px}
 .panel.narrow{max-width:560px;margin:48px auto}
@@ -250,7 +256,7 @@ p{margin:0 0 8px}
 .svg-value{font:700 18px system-ui,sans-serif;fill:#fff}
 .svg-muted{font:12px system-ui,sans-serif;fill:var(--muted)}
 .svg-small{font:600 12px system-ui,sans-serif;fill:var(--fg)}
-.svg-tiny{font:10px system-ui,sans-serif;fill:var(--muted)}
+.svg-tiny{font:11px system-ui,sans-serif;fill:var(--muted)}
 .svg-axis{stroke:var(--line);stroke-width:1}
 .legend{font-size:.8rem;color:var(--muted);margin-top:8px}
 .dot{display:inline-block;width:10px;height:10px;border-radius:3px;margin:0 4px 0 12px;vertical-align:-1px}
