@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
@@ -9,12 +10,30 @@ export interface Sql {
   execute(sql: string, params?: unknown[]): Promise<number>;
 }
 
+/**
+ * Counts the statements sent while a request runs (tests check that a GraphQL request's count does
+ * not grow with list sizes). Nothing is counted outside `countStatements`.
+ */
+const statementCounter = new AsyncLocalStorage<{ count: number }>();
+
+/** Runs `work` with a fresh statement counter; `counter.count` grows with every statement sent from it. */
+export function countStatements<T>(counter: { count: number }, work: () => T): T {
+  return statementCounter.run(counter, work);
+}
+
+function counted(): void {
+  const counter = statementCounter.getStore();
+  if (counter) counter.count++;
+}
+
 class ClientSql implements Sql {
   constructor(private readonly client: PoolClient) {}
   async query<T extends QueryResultRow>(sql: string, params?: unknown[]): Promise<T[]> {
+    counted();
     return (await this.client.query<T>(sql, params)).rows;
   }
   async execute(sql: string, params?: unknown[]): Promise<number> {
+    counted();
     return (await this.client.query(sql, params)).rowCount ?? 0;
   }
 }
@@ -33,6 +52,7 @@ export class Db implements Sql {
   }
 
   async query<T extends QueryResultRow = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]> {
+    counted();
     return (await this.pool.query<T>(sql, params)).rows;
   }
 
@@ -41,6 +61,7 @@ export class Db implements Sql {
   }
 
   async execute(sql: string, params?: unknown[]): Promise<number> {
+    counted();
     return (await this.pool.query(sql, params)).rowCount ?? 0;
   }
 
@@ -48,8 +69,10 @@ export class Db implements Sql {
   async transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
+      counted();
       await client.query('BEGIN');
       const result = await work(new ClientSql(client));
+      counted();
       await client.query('COMMIT');
       return result;
     } catch (error) {

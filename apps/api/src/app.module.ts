@@ -29,6 +29,7 @@ import { MeController } from './tenants/me.controller.js';
 import { EventsController } from './moments/events.controller.js';
 import { SegmentController } from './moments/segment.controller.js';
 import { AdvocateLoadersModule } from './advocates/advocate-loaders.module.js';
+import { AnalyticsApiModule } from './analytics/analytics-api.module.js';
 
 export function graphqlOptions(config: AppConfig, schemaHost: () => GraphQLSchemaHost): ApolloDriverConfig {
   const development = config.env === 'development';
@@ -83,6 +84,7 @@ export class AppModule {
         AdvocateLoadersModule,
         LinksApiModule,
         WebhooksModule,
+        AnalyticsApiModule,
       ],
       controllers: [MeController, EventsController, SegmentController, StripeController],
       providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_FILTER, useClass: AllErrorsFilter }, ...RESOLVERS],

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { loadConfigOrExit } from '#libs/config/index.js';
-import { runMigrations } from '#libs/database/index.js';
+import { countStatements, runMigrations } from '#libs/database/index.js';
 import { AppModule } from './app.module.js';
 import { MetricsService } from './ops/metrics.service.js';
 import { exitAfterShutdown } from '#libs/config/index.js';
@@ -26,6 +26,21 @@ async function bootstrap(): Promise<void> {
       reply.elapsedTime / 1000,
     );
   });
+
+  if (config.env === 'test') {
+    // Tests read how many SQL statements a request sent (x-sql-statements); counted from the
+    // handler on, after the body is parsed, so the count follows the request's async context.
+    const counters = new WeakMap<object, { count: number }>();
+    fastify.addHook('preHandler', (request, _reply, done) => {
+      const counter = { count: 0 };
+      counters.set(request, counter);
+      countStatements(counter, done);
+    });
+    fastify.addHook('onSend', async (request, reply) => {
+      const counter = counters.get(request);
+      if (counter) reply.header('x-sql-statements', String(counter.count));
+    });
+  }
 
   await app.listen(config.http.port, config.http.host);
   const address = fastify.server.address();

@@ -6,6 +6,7 @@ import { MomentsResolver } from './moments/moments.resolver.js';
 import { CustomersResolver } from './customers/customers.resolver.js';
 import { AdvocatesResolver } from './advocates/advocates.resolver.js';
 import { WebhooksResolver } from './webhooks/webhooks.resolver.js';
+import { AdvocateImotResolver, AnalyticsResolver } from './analytics/analytics.resolver.js';
 
 /** Every resolver of the API; the schema is generated from these. */
 export const RESOLVERS = [
@@ -18,4 +19,6 @@ export const RESOLVERS = [
   RewardsResolver,
   StripeResolver,
   WebhooksResolver,
+  AnalyticsResolver,
+  AdvocateImotResolver,
 ] as const;

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, type AppConfig } from '#libs/config/index.js';
 import { DomainError } from '#libs/common/index.js';
 import { createTenant, migrate, writeSchema } from './commands.js';
 import { start } from './start.js';
+import { demo } from './demo.js';
 import { resolvePostgres } from './local-infra.js';
 
 /** Configuration for one-off commands: the database `npm start` would use when DATABASE_URL is unset. */
@@ -23,6 +24,8 @@ Commands:
   migrate                    apply pending database migrations
   tenant:create --name <n>   create a tenant; prints {"tenantId": ..., "apiKey": ...}
   schema [--out <file>]      regenerate schema.graphql from the code
+  demo                       create a demo tenant with an active campaign and a generated history;
+                             prints {"apiKey", "tenantId", "campaignId", "sharePageUrl", "dashboardUrl"}
 `;
 
 async function main(argv: string[]): Promise<void> {
@@ -45,6 +48,11 @@ async function main(argv: string[]): Promise<void> {
       if (typeof values.name !== 'string') throw new UsageError('tenant:create needs --name <name>');
       const name = values.name;
       const created = await withDatabase((config) => createTenant(config, name));
+      process.stdout.write(`${JSON.stringify(created)}\n`);
+      return;
+    }
+    case 'demo': {
+      const created = await withDatabase((config) => demo(config));
       process.stdout.write(`${JSON.stringify(created)}\n`);
       return;
     }

@@ -7,6 +7,7 @@ import { EventEffects1700000000401 } from './1700000000401-event-effects.js';
 import { Stripe1700000000402 } from './1700000000402-stripe.js';
 import { Moments1700000000100 } from './1700000000100-moments.js';
 import { LinksClicksShares1700000000200 } from './1700000000200-links-clicks-shares.js';
+import { Analytics1700000000500 } from './1700000000500-analytics.js';
 
 /** Every migration, in order. Listed explicitly: ESM builds cannot rely on TypeORM's glob loading. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   Ledger1700000000400,
   EventEffects1700000000401,
   Stripe1700000000402,
+  Analytics1700000000500,
 ];
