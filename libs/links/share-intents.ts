@@ -74,3 +74,8 @@ function hasSafeProtocol(url: string): boolean {
     return false;
   }
 }
+
+/** The advocate's share page. */
+export function portalUrl(publicUrl: string, token: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/a/${token}`;
+}
