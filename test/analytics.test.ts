@@ -1,16 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import type pg from 'pg';
-import { chromium } from 'playwright-core';
 import { signDashboard } from '#libs/analytics/index.js';
 import { cli, createTenant, gql, pool, startApi, testEnv, type RunningApi, type TestEnv } from './support/harness.js';
+import { hasChromium, launchChromium } from './support/browser.js';
 import { createActiveCampaign, type TestCampaign } from './support/links.js';
 import { bruteForce, generateHistory, insertHistory, type History } from './support/analytics-data.js';
 
 const SECRET_KEY = 'analytics-test-secret-key-0123456789';
-const CHROMIUM = '/usr/bin/chromium';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const T0 = Date.parse('2024-03-01T00:00:00.000Z');
@@ -518,23 +516,11 @@ describe('analytics', () => {
         expect(html.match(/<svg/g)!.length).toBeGreaterThanOrEqual(3);
       });
 
-      const browserIt = existsSync(CHROMIUM) ? it : it.skip;
+      const browserIt = hasChromium() ? it : it.skip;
       browserIt('renders the funnel, generations, channels and leaderboard in a real browser', async () => {
         const { path } = await link();
         const expected = bruteForce(history, null, null, 'USD', channels);
-        const browser = await chromium.launch({
-          executablePath: CHROMIUM,
-          args: [
-            '--headless',
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-quic',
-            '--no-first-run',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-          ],
-        });
+        const browser = await launchChromium();
         try {
           const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
           const outside: string[] = [];

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import type pg from 'pg';
-import { chromium } from 'playwright-core';
 import {
   createTenant,
   eventually,
@@ -14,11 +12,10 @@ import {
   type RunningProcess,
   type TestEnv,
 } from './support/harness.js';
+import { CHROMIUM, hasChromium, launchChromium } from './support/browser.js';
 import { click, createActiveCampaign, insertAdvocate, setStatus, type TestCampaign } from './support/links.js';
 
 jest.setTimeout(90_000);
-
-const CHROMIUM = '/usr/bin/chromium';
 
 async function shares(db: pg.Pool, advocateId: string): Promise<{ channel: string; source: string }[]> {
   const { rows } = await db.query(`SELECT channel, source FROM shares WHERE advocate_id = $1 ORDER BY occurred_at`, [advocateId]);
@@ -129,26 +126,14 @@ describe('share page', () => {
     expect(html).not.toContain('wa.me');
   });
 
-  const browserIt = existsSync(CHROMIUM) ? it : it.skip;
-  if (!existsSync(CHROMIUM)) {
+  const browserIt = hasChromium() ? it : it.skip;
+  if (!hasChromium()) {
     process.stderr.write(`SKIPPED the browser test: ${CHROMIUM} is missing (apt-get install -y chromium)\n`);
   }
 
   browserIt('works in a real browser: copy the link, press a share button, the share is recorded', async () => {
     const advocate = await insertAdvocate(db, tenant.tenantId, campaign.id, { name: 'Grace' });
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
       await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: api.url });

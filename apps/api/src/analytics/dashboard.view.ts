@@ -1,6 +1,6 @@
 import type { CampaignStats, ChannelResult, Cycle, Imot, LeaderRow } from '#libs/analytics/index.js';
 import type { Campaign, Money } from '#libs/campaigns/index.js';
-import { esc } from '../links/html.js';
+import { esc, layout } from '../links/html.js';
 
 export interface DashboardData {
   campaign: Campaign;
@@ -209,23 +209,7 @@ export function linkRefusedPage(nonce: string, expired: boolean): string {
 }
 
 function page(title: string, main: string, nonce: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow">
-<meta name="referrer" content="no-referrer">
-<title>${esc(title)}</title>
-<style nonce="${nonce}">${STYLE}</style>
-</head>
-<body>
-<main>
-${main}
-</main>
-</body>
-</html>
-`;
+  return layout(title, main, nonce, { style: STYLE, mainClass: '' });
 }
 
 const STYLE = `

@@ -3,8 +3,16 @@ export function esc(value: string | number): string {
   return String(value).replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** The brand-neutral frame shared by the share page and its error pages. */
-export function layout(title: string, main: string, nonce: string, script = ''): string {
+export interface LayoutOptions {
+  script?: string;
+  /** The page's own stylesheet (default: the share page's brand-neutral card). */
+  style?: string;
+  mainClass?: string;
+}
+
+/** The brand-neutral frame shared by the share page, the dashboard and their error pages. */
+export function layout(title: string, main: string, nonce: string, options: LayoutOptions | string = {}): string {
+  const { script = '', style = STYLE, mainClass = 'card' } = typeof options === 'string' ? { script: options } : options;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -13,10 +21,10 @@ export function layout(title: string, main: string, nonce: string, script = ''):
 <meta name="robots" content="noindex, nofollow">
 <meta name="referrer" content="no-referrer">
 <title>${esc(title)}</title>
-<style nonce="${nonce}">${STYLE}</style>
+<style nonce="${nonce}">${style}</style>
 </head>
 <body>
-<main class="card">
+<main${mainClass ? ` class="${mainClass}"` : ''}>
 ${main}
 </main>
 ${script ? `<script nonce="${nonce}">${script}</script>` : ''}
