@@ -20,11 +20,17 @@ async function bootstrap(): Promise<void> {
 
   const metrics = app.get(MetricsService);
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.addHook('onResponse', async (request, reply) => {
-    metrics.httpDuration.observe(
-      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
-    );
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url;
+    // Redirects have their own histogram (truthloop_redirect_duration_seconds); a second one per click
+    // costs the hot path measurably (BENCHMARKS.md). A callback hook: no promise per request.
+    if (!route?.startsWith('/r/')) {
+      metrics.httpDuration.observe(
+        { method: request.method, route: route ?? 'unmatched', status: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
+    }
+    done();
   });
 
   if (config.env === 'test') {
