@@ -12,6 +12,7 @@ import { LedgerModule } from '#libs/ledger/index.js';
 import { RewardsModule, RewardsService } from '#libs/rewards/index.js';
 import { ReferralsModule, ReferralsService } from '#libs/referrals/index.js';
 import { AdvocatesModule, AdvocatesService } from '#libs/advocates/index.js';
+import { AnalyticsModule, AnalyticsService } from '#libs/analytics/index.js';
 
 /**
  * The yardstick of the marketer-read benchmark: bare Fastify routes answering the same JSON as
@@ -33,6 +34,7 @@ const config = loadConfigOrExit();
     RewardsModule,
     ReferralsModule,
     AdvocatesModule,
+    AnalyticsModule,
   ],
 })
 class BareReadsModule {}
@@ -43,6 +45,7 @@ const campaigns = nest.get(CampaignsService);
 const advocates = nest.get(AdvocatesService);
 const rewards = nest.get(RewardsService);
 const referrals = nest.get(ReferralsService);
+const analytics = nest.get(AnalyticsService);
 
 type Read = (tenantId: string, q: Record<string, string>) => Promise<unknown>;
 const READS: Record<string, Read> = {
@@ -81,6 +84,50 @@ const READS: Record<string, Read> = {
         referrals: {
           edges: page.items.map((r) => ({ node: { id: r.id, status: r.status, amount: r.amount, currency: r.currency } })),
         },
+      },
+    };
+  },
+  async campaignStats(tenantId, q) {
+    const s = await analytics.stats(tenantId, q.campaignId!, {});
+    return {
+      data: {
+        campaignStats: {
+          clicks: s.clicks,
+          humanClicks: s.humanClicks,
+          shares: s.shares,
+          signups: s.signups,
+          conversions: s.conversions,
+          advocates: s.advocates,
+          kFactor: s.kFactor,
+          shareRate: s.shareRate,
+          conversionRate: s.conversionRate,
+          cycleRestartRate: s.cycleRestartRate,
+          promiseKeptRate: s.promiseKeptRate,
+          revenue: s.revenue.map((m) => ({ amount: m.amount, currency: m.currency })),
+          rewardCost: s.rewardCost.map((m) => ({ amount: m.amount, currency: m.currency })),
+        },
+      },
+    };
+  },
+  async leaderboard(tenantId, q) {
+    const rows = await analytics.leaderboard(tenantId, q.campaignId!, 100);
+    const byId = new Map(
+      (
+        await advocates.getMany(
+          tenantId,
+          rows.map((r) => r.advocateId),
+        )
+      ).map((a) => [a.id, a]),
+    );
+    return {
+      data: {
+        leaderboard: rows.map((r, i) => ({
+          rank: i + 1,
+          conversions: r.conversions,
+          humanClicks: r.humanClicks,
+          shares: r.shares,
+          advocate: { code: byId.get(r.advocateId)!.code },
+        })),
       },
     };
   },

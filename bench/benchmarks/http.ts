@@ -142,6 +142,14 @@ export const READS: Record<string, { query: string; bare: string }> = {
     query: `query($c: ID!) { referrals(campaignId: $c, first: 100) { edges { node { id status amount currency } } } }`,
     bare: 'referrals',
   },
+  campaignStats: {
+    query: `query($c: ID!) { campaignStats(campaignId: $c) { clicks humanClicks shares signups conversions advocates kFactor shareRate conversionRate cycleRestartRate promiseKeptRate revenue { amount currency } rewardCost { amount currency } } }`,
+    bare: 'campaignStats',
+  },
+  leaderboard: {
+    query: `query($c: ID!) { leaderboard(campaignId: $c, first: 100) { rank conversions humanClicks shares advocate { code } } }`,
+    bare: 'leaderboard',
+  },
 };
 
 export function readTargets(world: World, name: string, api: Proc, bare: Proc): { ours: Target; base: Target } {
