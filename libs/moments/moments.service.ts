@@ -116,10 +116,11 @@ export class MomentsService {
       const applied = appliedEvents.length + appliedAnswers.length;
       return { accepted: applied + m.profiles.length, duplicates: m.events.length + m.feedback.length - applied, touched };
     });
-    await this.queue.enqueueMany(
-      'customer.moment',
-      [...touched].map((customerId) => ({ payload: { tenantId, customerId } })),
-    );
+    // One job per request (not per customer): a batch of 100 events queues two jobs, not a hundred.
+    const customers = [...touched];
+    for (let i = 0; i < customers.length; i += 500) {
+      await this.queue.enqueue('customer.moment', { tenantId, customerIds: customers.slice(i, i + 500) });
+    }
     // Attribution, refunds and shares: duplicates too, as the effect is applied once whatever is resent.
     const effectful = m.events.filter((e) => EFFECTFUL_TYPES.has(e.type)).map((e) => e.id);
     for (let i = 0; i < effectful.length; i += 500) {

@@ -15,8 +15,8 @@ export interface JobMap {
   'events.apply': { tenantId: string; eventIds: string[] };
   /** Repeatable: re-queue events whose effect was never applied (job lost). */
   'events.sweep': Record<string, never>;
-  /** A customer had a new moment (event or feedback): rescore delight, enrol where eligible. */
-  'customer.moment': { tenantId: string; customerId: string };
+  /** Customers had new moments (events or feedback): rescore delight, enrol where eligible. One job per request. */
+  'customer.moment': { tenantId: string; customerIds: string[] };
   /** Move buffered clicks from the Redis stream into PostgreSQL (repeats every second; also on demand). */
   'clicks.flush': Record<string, never>;
   /** Create the coming months' click partitions (repeats daily). */

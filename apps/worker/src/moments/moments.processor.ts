@@ -9,8 +9,16 @@ export class MomentsProcessor extends JobProcessor {
   }
 
   @HandlesJob('customer.moment')
-  async moment({ tenantId, customerId }: JobMap['customer.moment']): Promise<{ score: number; enrolled: number } | null> {
-    const result = await this.enrolment.onMoment(tenantId, customerId);
-    return result ? { score: result.delight.score, enrolled: result.enrolled.length } : null;
+  async moment({ tenantId, customerIds }: JobMap['customer.moment']): Promise<{ scored: number; enrolled: number }> {
+    let scored = 0;
+    let enrolled = 0;
+    for (const customerId of customerIds) {
+      const result = await this.enrolment.onMoment(tenantId, customerId);
+      if (result) {
+        scored++;
+        enrolled += result.enrolled.length;
+      }
+    }
+    return { scored, enrolled };
   }
 }
