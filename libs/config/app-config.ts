@@ -11,6 +11,8 @@ export interface AppConfig {
   shutdownTimeoutMs: number;
   /** Used to derive salts and signing keys (IP hashes, signed links). */
   secretKey: string;
+  /** Test-only faults (NODE_ENV=test only): the chaos suite's crash between a commit and the job's acknowledgement. */
+  faults: { killAfterCommitProbability: number };
 }
 
 export class ConfigError extends Error {
@@ -61,5 +63,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     worker: { concurrency: e.WORKER_CONCURRENCY },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     secretKey: e.SECRET_KEY ?? DEV_SECRET,
+    faults: { killAfterCommitProbability: e.NODE_ENV === 'test' ? e.CHAOS_KILL_AFTER_COMMIT_PROB : 0 },
   };
 }

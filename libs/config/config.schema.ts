@@ -39,6 +39,8 @@ export const envSchema = z.object({
   WORKER_CONCURRENCY: int(1, 1000).default(20),
   SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(10_000),
   SECRET_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  // Test-only fault injection (the chaos suite): ignored unless NODE_ENV=test.
+  CHAOS_KILL_AFTER_COMMIT_PROB: z.coerce.number().min(0).max(1).default(0),
 });
 
 export type Env = z.input<typeof envSchema>;
