@@ -101,9 +101,13 @@ describe('chaos: crash', () => {
       }
     })();
     let requests = 0;
-    for (let i = 0; i < conversions.length; ) {
+    for (let i = 0; i < conversions.length;) {
       const n = rng.int(1, 80);
-      const res = await postWithRetry(`${api.url}/v1/events`, { batch: conversions.slice(i, i + n) }, { authorization: `Bearer ${apiKey}` });
+      const res = await postWithRetry(
+        `${api.url}/v1/events`,
+        { batch: conversions.slice(i, i + n) },
+        { authorization: `Bearer ${apiKey}` },
+      );
       expect(res.status).toBe(202);
       requests++;
       i += n;
@@ -133,7 +137,8 @@ describe('chaos: crash', () => {
 
     const violations = await bookViolations(db, tenantId);
     const balances = await accountBalances(db, tenantId);
-    for (const [key, amount] of expected) if ((balances.get(key) ?? 0) !== amount) violations.push(`${key}: ${balances.get(key)} ≠ model ${amount}`);
+    for (const [key, amount] of expected)
+      if ((balances.get(key) ?? 0) !== amount) violations.push(`${key}: ${balances.get(key)} ≠ model ${amount}`);
     const { rows: friends } = await db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM ledger_accounts a JOIN ledger_entries e ON e.account_id = a.id
        WHERE a.tenant_id = $1 AND a.owner_type = 'customer' AND a.kind = 'pending' AND e.amount = -${FRIEND_FIXED}`,
@@ -174,7 +179,14 @@ describe('chaos: crash', () => {
       faults: inflicted + afterCommit,
       inputs: size.conversions,
       violations: violations.length,
-      details: { conversions: size.conversions, advocates: size.advocates, requests, killedAtRandom: inflicted, killedAfterCommit: afterCommit, restarts },
+      details: {
+        conversions: size.conversions,
+        advocates: size.advocates,
+        requests,
+        killedAtRandom: inflicted,
+        killedAfterCommit: afterCommit,
+        restarts,
+      },
     });
     expect(violations).toEqual([]);
     expect(inflicted + afterCommit).toBeGreaterThanOrEqual(MIN_KILLS);

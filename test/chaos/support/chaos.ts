@@ -79,7 +79,11 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function postWithRetry(url: string, body: unknown, headers: Record<string, string>, onRetry?: () => void): Promise<Response> {
   for (let attempt = 0; ; attempt++) {
     try {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
       if (res.status < 500) return res;
       await res.text();
     } catch {
@@ -108,9 +112,10 @@ export async function bookViolations(db: pg.Pool, tenantId: string): Promise<str
     [tenantId],
   );
   if (totals[0]!.debits !== totals[0]!.credits) violations.push(`debits ${totals[0]!.debits} ≠ credits ${totals[0]!.credits}`);
-  const twice = await db.query(`SELECT referral_id, kind FROM rewards WHERE tenant_id = $1 GROUP BY referral_id, kind HAVING count(*) > 1`, [
-    tenantId,
-  ]);
+  const twice = await db.query(
+    `SELECT referral_id, kind FROM rewards WHERE tenant_id = $1 GROUP BY referral_id, kind HAVING count(*) > 1`,
+    [tenantId],
+  );
   if (twice.rowCount) violations.push(`${twice.rowCount} (referral, kind) pairs with more than one reward`);
   const credits = await db.query(
     `SELECT r.id FROM rewards r LEFT JOIN ledger_transactions t ON t.reward_id = r.id AND t.kind = 'reward.credit'

@@ -11,7 +11,11 @@ export const ADVOCATE_BPS = 1000; // 10 % of the order
 export const FRIEND_FIXED = 500; // 5.00 USD
 
 /** An ACTIVE campaign paying 10 % to the advocate and a fixed 5 USD to the friend, held 30 days, and its advocates. */
-export async function campaignWithAdvocates(db: pg.Pool, tenantId: string, n: number): Promise<{ campaignId: string; advocates: Advocate[] }> {
+export async function campaignWithAdvocates(
+  db: pg.Pool,
+  tenantId: string,
+  n: number,
+): Promise<{ campaignId: string; advocates: Advocate[] }> {
   const campaignId = await insertCampaign(db, tenantId, {
     advocateReward: { kind: 'PERCENT', percentBps: ADVOCATE_BPS, currency: 'USD' },
     friendIncentive: { kind: 'FIXED', amount: FRIEND_FIXED, currency: 'USD' },
