@@ -1,7 +1,17 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { Queue } from 'bullmq';
 import type pg from 'pg';
-import { createTenant, gql, pool, startApi, startWorker, testEnv, type RunningApi, type RunningProcess } from '../support/harness.js';
+import {
+  createTenant,
+  gql,
+  type GqlResult,
+  pool,
+  startApi,
+  startWorker,
+  testEnv,
+  type RunningApi,
+  type RunningProcess,
+} from '../support/harness.js';
 import { PROFILE, Rng, bookViolations, accountBalances, pick, postWithRetry, recordFigures, seedOf, sleep } from './support/chaos.js';
 import { ADVOCATE_BPS, FRIEND_FIXED, campaignWithAdvocates, percentOf } from './support/world.js';
 
@@ -156,13 +166,19 @@ describe('chaos: crash', () => {
     let after: string | null = null;
     let seen = 0;
     do {
-      const page = await gql(
+      type Page = {
+        advocates: {
+          edges: { node: { id: string; balance: { pending: number } } }[];
+          pageInfo: { hasNextPage: boolean; endCursor: string | null };
+        };
+      };
+      const page: GqlResult<Page> = await gql(
         api,
         apiKey,
         `query($c: ID!, $a: String) { advocates(campaignId: $c, first: 100, after: $a) { edges { node { id balance { pending currency } } } pageInfo { hasNextPage endCursor } } }`,
         { c: campaignId, a: after },
       );
-      for (const { node } of page.data!.advocates.edges as { node: { id: string; balance: { pending: number } } }[]) {
+      for (const { node } of page.data!.advocates.edges) {
         seen++;
         const model = expected.get(`advocate:${node.id}:pending:USD`) ?? 0;
         if (node.balance.pending !== model) violations.push(`API balance of ${node.id}: ${node.balance.pending} ≠ model ${model}`);
