@@ -22,6 +22,8 @@ export interface AppConfig {
     /** How often each worker looks for undispatched events and due deliveries. */
     sweepMs: number;
   };
+  /** Test-only faults (NODE_ENV=test only): the chaos suite's crash between a commit and the job's acknowledgement. */
+  faults: { killAfterCommitProbability: number };
 }
 
 export class ConfigError extends Error {
@@ -80,5 +82,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       retryWindowMs: e.WEBHOOK_RETRY_WINDOW_MS,
       sweepMs: e.WEBHOOK_SWEEP_MS,
     },
+    faults: { killAfterCommitProbability: e.NODE_ENV === 'test' ? e.CHAOS_KILL_AFTER_COMMIT_PROB : 0 },
   };
 }

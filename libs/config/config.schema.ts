@@ -45,6 +45,8 @@ export const envSchema = z.object({
   WEBHOOK_RETRY_MAX_MS: int(1, 86_400_000).default(3_600_000),
   WEBHOOK_RETRY_WINDOW_MS: int(1_000, 30 * 86_400_000).default(72 * 3_600_000),
   WEBHOOK_SWEEP_MS: int(100, 600_000).default(5_000),
+  // Test-only fault injection (the chaos suite): ignored unless NODE_ENV=test.
+  CHAOS_KILL_AFTER_COMMIT_PROB: z.coerce.number().min(0).max(1).default(0),
 });
 
 export type Env = z.input<typeof envSchema>;

@@ -152,7 +152,9 @@ export class ReferralsService {
     moment: ConversionMoment,
     risk: RiskAssessment,
   ): Promise<Referral> {
-    // A refund that arrived before its purchase is applied now.
+    // A refund that arrived before its purchase is applied now. The order's lock makes a refund
+    // applied concurrently either visible here or waiting to see this conversion (never lost between).
+    await lockOrder(tx, moment.tenantId, moment.orderId!);
     const early = await tx.query<{ amount: string | null; cumulative: boolean }>(
       `UPDATE pending_refunds SET applied_at = now() WHERE tenant_id = $1 AND order_id = $2 AND applied_at IS NULL RETURNING amount, cumulative`,
       [moment.tenantId, moment.orderId],
@@ -318,6 +320,7 @@ export class ReferralsService {
   async refundIn(tx: Sql, input: RefundMoment): Promise<void> {
     // A block keeps the diff small; the body is the refund proper.
     {
+      await lockOrder(tx, input.tenantId, input.orderId);
       const [logged] = await tx.query<{ order_id: string }>(
         `INSERT INTO pending_refunds (tenant_id, order_id, event_id, amount, occurred_at, cumulative) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT DO NOTHING RETURNING order_id`,
@@ -405,6 +408,14 @@ export class ReferralsService {
     );
     return { items: rows.slice(0, first).map(toReferral), hasNextPage: rows.length > first };
   }
+}
+
+/**
+ * Serialises a refund and the conversion of its order (transaction-scoped): without it, each
+ * could commit unseen by the other and the refund would wait forever for a purchase already applied.
+ */
+async function lockOrder(tx: Sql, tenantId: string, orderId: string): Promise<void> {
+  await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1 || ':order:' || $2, 0))`, [tenantId, orderId]);
 }
 
 export function referralCursor(r: Referral): [string, string] {

@@ -6,6 +6,7 @@ import { loadConfigOrExit } from '#libs/config/index.js';
 import { countStatements, runMigrations } from '#libs/database/index.js';
 import { AppModule } from './app.module.js';
 import { MetricsService } from './ops/metrics.service.js';
+import { refuseNulCharacters } from './common/nul-guard.js';
 import { exitAfterShutdown } from '#libs/config/index.js';
 
 async function bootstrap(): Promise<void> {
@@ -20,6 +21,7 @@ async function bootstrap(): Promise<void> {
 
   const metrics = app.get(MetricsService);
   const fastify = app.getHttpAdapter().getInstance();
+  refuseNulCharacters(fastify);
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url;
     // Redirects have their own histogram (truthloop_redirect_duration_seconds); a second one per click

@@ -1,4 +1,6 @@
+import { Inject } from '@nestjs/common';
 import { Processor } from '@nestjs/bullmq';
+import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { HandlesJob, JobProcessor, QueueProducer, type JobMap } from '#libs/queue/index.js';
 import { RewardsService } from '#libs/rewards/index.js';
 import { EventEffectsService } from '#libs/referrals/index.js';
@@ -9,6 +11,7 @@ export class RewardsProcessor extends JobProcessor {
     private readonly rewards: RewardsService,
     private readonly producer: QueueProducer,
     private readonly effects: EventEffectsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     super();
   }
@@ -26,7 +29,10 @@ export class RewardsProcessor extends JobProcessor {
 
   @HandlesJob('reward.credit')
   async credit({ tenantId, referralId }: JobMap['reward.credit']): Promise<number> {
-    return (await this.rewards.credit(tenantId, referralId)).length;
+    const credited = (await this.rewards.credit(tenantId, referralId)).length;
+    // Test-only (0 outside NODE_ENV=test): die between the ledger commit and the job's acknowledgement.
+    if (credited > 0 && Math.random() < this.config.faults.killAfterCommitProbability) process.kill(process.pid, 'SIGKILL');
+    return credited;
   }
 
   @HandlesJob('rewards.release')
