@@ -36,7 +36,7 @@ describe('chaos: secrets at rest', () => {
   });
 
   it('keeps API keys, Stripe secrets and IP addresses out of a pg_dump', async () => {
-    const env = testEnv();
+    const env = testEnv({ WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true' });
     [api, worker] = (await Promise.all([startApi(env), startWorker(env)])) as [RunningApi, RunningProcess];
     db = pool(env);
     const tenant = await createTenant(env, 'Chaos secrets');
@@ -48,6 +48,13 @@ describe('chaos: secrets at rest', () => {
     ).toEqual({
       setStripeWebhookSecret: true,
     });
+    // A webhook endpoint: its signing secret is shown once and stored sealed.
+    const endpoint = await gql(
+      api,
+      tenant.apiKey,
+      `mutation { createWebhookEndpoint(url: "http://127.0.0.1:9/truthloop", events: ["*"]) { secret } }`,
+    );
+    const webhookSecret = endpoint.data?.createWebhookEndpoint?.secret as string | undefined;
     const { advocates } = await campaignWithAdvocates(db, tenant.tenantId, 1);
     // Clicks from known addresses, through a proxy as in production (X-Forwarded-For).
     for (const ip of IPS) {
@@ -77,12 +84,15 @@ describe('chaos: secrets at rest', () => {
       ],
       { maxBuffer: 1024 * 1024 * 1024, env: { PATH: process.env.PATH ?? '', PGPASSWORD: decodeURIComponent(url.password) } },
     );
-    // The dump is real: it holds the tenant and its clicks.
+    // The dump is real: it holds the tenant, its clicks and its webhook endpoint.
     expect(dump).toContain('Chaos secrets');
+    expect(dump).toContain('127.0.0.1:9/truthloop');
+    expect(webhookSecret).toMatch(/^whsec_/);
     const found: string[] = [];
     const needles = [
       ...keys.map((k) => ({ what: 'API key', value: k })),
       { what: 'Stripe secret', value: STRIPE_SECRET },
+      ...(webhookSecret ? [{ what: 'webhook secret', value: webhookSecret }] : []),
       ...IPS.map((ip) => ({ what: 'IP', value: ip })),
     ];
     // Also the secret parts of keys on their own (a prefix may be stored on purpose, the rest never).
@@ -97,7 +107,7 @@ describe('chaos: secrets at rest', () => {
       faults: 0,
       inputs: needles.length,
       violations: found.length,
-      details: { dumpBytes: dump.length, apiKeys: keys.length, stripeSecrets: 1, ips: IPS.length },
+      details: { dumpBytes: dump.length, apiKeys: keys.length, stripeSecrets: 1, webhookSecrets: webhookSecret ? 1 : 0, ips: IPS.length },
     });
     expect(found).toEqual([]);
   }, 300_000);
