@@ -15,6 +15,7 @@ import {
   type Period,
 } from './analytics.js';
 import { AnalyticsRepository } from './analytics.repository.js';
+import { ReadCache } from './read-cache.js';
 import { signDashboard, verifyDashboard, type LinkVerdict } from './dashboard-link.js';
 
 const MINUTE = 60_000;
@@ -24,11 +25,17 @@ const MAX_DASHBOARD_TTL_MINUTES = 30 * 24 * 60;
 /** The campaign's figures (README, "Analytics: definitions") and its signed dashboard links. */
 @Injectable()
 export class AnalyticsService {
+  private readonly statsCache: ReadCache<CampaignStats>;
+  private readonly leaderCache: ReadCache<LeaderRow[]>;
+
   constructor(
     private readonly repo: AnalyticsRepository,
     private readonly campaigns: CampaignRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.statsCache = new ReadCache(config.analyticsCacheMs);
+    this.leaderCache = new ReadCache(config.analyticsCacheMs);
+  }
 
   async campaign(tenantId: string, campaignId: string): Promise<Campaign> {
     const campaign = isUuid(campaignId) ? await this.campaigns.findById(tenantId, campaignId) : undefined;
@@ -40,8 +47,12 @@ export class AnalyticsService {
     const p: Period = { from: period.from ?? null, to: period.to ?? null };
     if (p.from && p.to && p.from > p.to) throw new ValidationError([{ field: 'to', message: 'must not be before from' }]);
     const campaign = await this.campaign(tenantId, campaignId);
-    const [counts, money] = await Promise.all([this.repo.counts(tenantId, campaign.id, p), this.repo.money(tenantId, campaign.id, p)]);
-    return campaignStats(counts, money.revenue, money.rewardCost, campaign.advocateReward.currency);
+    // Aggregates over every click and referral: shared by concurrent requests, and briefly kept.
+    const key = `${tenantId}|${campaign.id}|${p.from?.toISOString() ?? ''}|${p.to?.toISOString() ?? ''}`;
+    return this.statsCache.get(key, async () => {
+      const [counts, money] = await Promise.all([this.repo.counts(tenantId, campaign.id, p), this.repo.money(tenantId, campaign.id, p)]);
+      return campaignStats(counts, money.revenue, money.rewardCost, campaign.advocateReward.currency);
+    });
   }
 
   async cycle(tenantId: string, campaignId: string): Promise<Cycle> {
@@ -59,7 +70,7 @@ export class AnalyticsService {
   async leaderboard(tenantId: string, campaignId: string, first?: number | null): Promise<LeaderRow[]> {
     const limit = clampFirst(first, 100, 10);
     const campaign = await this.campaign(tenantId, campaignId);
-    return this.repo.leaderboard(tenantId, campaign.id, limit);
+    return this.leaderCache.get(`${tenantId}|${campaign.id}|${limit}`, () => this.repo.leaderboard(tenantId, campaign.id, limit));
   }
 
   async channelReport(tenantId: string, campaignId: string): Promise<ChannelResult[]> {

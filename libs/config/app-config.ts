@@ -8,6 +8,8 @@ export interface AppConfig {
   log: { level: string };
   graphql: { maxDepth: number; maxCost: number; maxAliases: number; introspection: boolean; landingPage: boolean };
   worker: { concurrency: number };
+  /** How long marketer reads are shared between requests (0: only requests in flight share one). */
+  analyticsCacheMs: number;
   shutdownTimeoutMs: number;
   /** Used to derive salts and signing keys (IP hashes, signed links). */
   secretKey: string;
@@ -72,6 +74,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       landingPage: !production,
     },
     worker: { concurrency: e.WORKER_CONCURRENCY },
+    analyticsCacheMs: e.ANALYTICS_CACHE_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     secretKey: e.SECRET_KEY ?? DEV_SECRET,
     webhooks: {

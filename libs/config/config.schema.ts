@@ -37,6 +37,8 @@ export const envSchema = z.object({
   GRAPHQL_MAX_COST: int(10, 1_000_000).default(5000),
   GRAPHQL_MAX_ALIASES: int(1, 1000).default(50),
   WORKER_CONCURRENCY: int(1, 1000).default(20),
+  // Marketer reads (campaignStats, leaderboard, cycle, channelReport) are shared for this long (0: only in-flight).
+  ANALYTICS_CACHE_MS: int(0, 600_000).default(2_000),
   SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(10_000),
   SECRET_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   WEBHOOKS_ALLOW_PRIVATE_NETWORKS: bool.default(false),

@@ -21,6 +21,8 @@ export function testEnv(overrides: Record<string, string> = {}): TestEnv {
   return {
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
+    // Tests read figures right after changing data: share only reads in flight.
+    ANALYTICS_CACHE_MS: '0',
     MIGRATIONS_RUN: 'false',
     DATABASE_URL: url,
     REDIS_URL: process.env.TL_TEST_REDIS_URL!,
