@@ -5,6 +5,7 @@ import {
   eventually,
   gql,
   pool,
+  postJson,
   startApi,
   startWorker,
   testEnv,
@@ -33,11 +34,7 @@ describe('fraud scoring and the review queue', () => {
   });
 
   const send = async (key: string, body: unknown) => {
-    const res = await fetch(`${api.url}/v1/events`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body: JSON.stringify(body),
-    });
+    const res = await postJson(api, '/v1/events', key, body);
     expect(res.status).toBe(202);
   };
 

@@ -153,3 +153,12 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** POSTs JSON to the API with an API key, as a brand's server would. */
+export function postJson(api: { url: string }, path: string, apiKey: string, body: unknown): Promise<Response> {
+  return fetch(`${api.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
