@@ -134,11 +134,8 @@ export class CampaignRepository {
     return row && toCampaign(row);
   }
 
-  async findByIds(tenantId: string, ids: readonly string[]): Promise<Campaign[]> {
-    const rows = await this.db.query<CampaignRow>(`SELECT ${COLUMNS} FROM campaigns WHERE tenant_id = $1 AND id = ANY($2)`, [
-      tenantId,
-      ids,
-    ]);
+  async findByIds(tenantId: string, ids: readonly string[], tx: Sql = this.db): Promise<Campaign[]> {
+    const rows = await tx.query<CampaignRow>(`SELECT ${COLUMNS} FROM campaigns WHERE tenant_id = $1 AND id = ANY($2)`, [tenantId, ids]);
     return rows.map(toCampaign);
   }
 

@@ -1,7 +1,6 @@
 import { z } from 'zod';
+import { MAX_AMOUNT } from '#libs/common/index.js';
 import { ATTRIBUTION_MODELS, BUILT_IN_CHANNELS, REWARD_KINDS } from './campaign.js';
-
-const MAX_MONEY = 2_147_483_647; // GraphQL Int
 
 const currencies = new Set(Intl.supportedValuesOf('currency'));
 export const currencySchema = z
@@ -12,7 +11,7 @@ export const moneyAmountSchema = z
   .number({ message: 'must be an integer amount in minor units' })
   .int('must be an integer amount in minor units')
   .min(0, 'must not be negative')
-  .max(MAX_MONEY, `must be at most ${MAX_MONEY}`);
+  .max(MAX_AMOUNT, `must be at most ${MAX_AMOUNT} (12 digits of minor units)`);
 
 export const httpUrlSchema = z.string().refine(
   (v) => {
@@ -117,6 +116,19 @@ export const campaignSettingsSchema = z
     names.forEach((n, i) => {
       if (names.indexOf(n) !== i) ctx.addIssue({ code: 'custom', path: ['customChannels', i, 'name'], message: `"${n}" is given twice` });
     });
+    // One currency per campaign, its advocate reward's: a limit in one currency cannot count rewards in another.
+    const currency = c.advocateReward.currency;
+    for (const [field, money] of !currencySchema.safeParse(currency).success
+      ? []
+      : ([
+          ['friendIncentive', c.friendIncentive],
+          ['budget', c.budget],
+          ['advocateCap', c.advocateCap],
+        ] as const)) {
+      if (money && money.currency !== currency) {
+        ctx.addIssue({ code: 'custom', path: [field, 'currency'], message: `must be ${currency}, the currency of advocateReward` });
+      }
+    }
     if (c.riskBlockThreshold <= c.riskReviewThreshold) {
       ctx.addIssue({ code: 'custom', path: ['riskBlockThreshold'], message: 'must be above riskReviewThreshold' });
     }

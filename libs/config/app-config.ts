@@ -7,7 +7,10 @@ export interface AppConfig {
   redis: { url: string; prefix: string };
   log: { level: string };
   graphql: { maxDepth: number; maxCost: number; maxAliases: number; introspection: boolean; landingPage: boolean };
-  worker: { concurrency: number };
+  /** `queues`: the queues this process consumes (undefined: all). */
+  worker: { concurrency: number; queues: string[] | undefined };
+  /** The click flush watermark stays `clockSkewMs` behind what the API processes report (their clocks may disagree). */
+  clicks: { clockSkewMs: number };
   /** How long marketer reads are shared between requests (0: only requests in flight share one). */
   analyticsCacheMs: number;
   shutdownTimeoutMs: number;
@@ -73,7 +76,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       introspection: !production,
       landingPage: !production,
     },
-    worker: { concurrency: e.WORKER_CONCURRENCY },
+    worker: { concurrency: e.WORKER_CONCURRENCY, queues: e.WORKER_QUEUES?.split(',') },
+    clicks: { clockSkewMs: e.CLICK_CLOCK_SKEW_MS },
     analyticsCacheMs: e.ANALYTICS_CACHE_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     secretKey: e.SECRET_KEY ?? DEV_SECRET,

@@ -37,6 +37,13 @@ export const envSchema = z.object({
   GRAPHQL_MAX_COST: int(10, 1_000_000).default(5000),
   GRAPHQL_MAX_ALIASES: int(1, 1000).default(50),
   WORKER_CONCURRENCY: int(1, 1000).default(20),
+  // The queues this worker process consumes (comma-separated; unset: all of them).
+  WORKER_QUEUES: z
+    .string()
+    .regex(/^[a-z]+(,[a-z]+)*$/, 'must be queue names separated by commas, such as rewards,moments')
+    .optional(),
+  // How far the clocks of API processes may disagree; the click flush watermark stays this far behind.
+  CLICK_CLOCK_SKEW_MS: int(0, 60_000).default(500),
   // Marketer reads (campaignStats, leaderboard, cycle, channelReport) are shared for this long (0: only in-flight).
   ANALYTICS_CACHE_MS: int(0, 600_000).default(2_000),
   SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(10_000),

@@ -109,6 +109,15 @@ export class CustomerRepository {
     return row && toCustomer(row);
   }
 
+  /** The advocate who referred the customer, and so the customer's generation (the advocate's + 1). */
+  async setReferrer(tx: Sql, tenantId: string, id: string, advocateId: string, generation: number): Promise<void> {
+    await tx.execute(
+      `UPDATE customers SET referred_by_advocate_id = $3, generation = $4, updated_at = now()
+       WHERE tenant_id = $1 AND id = $2 AND (referred_by_advocate_id IS DISTINCT FROM $3 OR generation <> $4)`,
+      [tenantId, id, advocateId, generation],
+    );
+  }
+
   async saveDelight(tx: Sql, tenantId: string, id: string, delight: Delight): Promise<void> {
     await tx.execute(
       `UPDATE customers SET delight_score = $3, delight_reasons = $4, delight_scored_at = now() WHERE tenant_id = $1 AND id = $2`,

@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module';
-import type { RiskDecision, RiskReason } from '#libs/referrals/referral.js';
 
 // A JSON list of about 120k domains, kept by the disposable-email-domains project.
 const disposable = new Set<string>(createRequire(import.meta.url)('disposable-email-domains') as string[]);
@@ -37,6 +36,15 @@ export function isCouponSite(host: string | null | undefined): boolean {
   if (!host) return false;
   const h = host.toLowerCase().replace(/^www\./, '');
   return COUPON_SITE_HOSTS.some((site) => h === site || h.endsWith(`.${site}`));
+}
+
+export const RISK_DECISIONS = ['ALLOW', 'REVIEW', 'BLOCK'] as const;
+export type RiskDecision = (typeof RISK_DECISIONS)[number];
+
+export interface RiskReason {
+  code: string;
+  message: string;
+  points: number;
 }
 
 /** What attribution found out about a referral, for scoring. */

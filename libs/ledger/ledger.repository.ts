@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { minorUnits } from '#libs/common/index.js';
 import type { Sql } from '#libs/database/index.js';
 import { naturalBalance, type AccountKind, type AccountRef, type Posting } from './ledger.js';
 
@@ -60,7 +61,7 @@ export class LedgerRepository {
       `SELECT coalesce(sum(amount), 0)::text AS sum FROM ledger_entries WHERE account_id = $1`,
       [accountId],
     );
-    return naturalBalance(kind, Number(row!.sum));
+    return naturalBalance(kind, minorUnits(row!.sum));
   }
 
   /** Balances of many owners' accounts in one query: owner id → kind → currency → amount. */
@@ -77,7 +78,12 @@ export class LedgerRepository {
        GROUP BY a.owner_id, a.kind, a.currency`,
       [tenantId, ownerType, ownerIds],
     );
-    return rows.map((r) => ({ ownerId: r.owner_id, kind: r.kind, currency: r.currency, balance: naturalBalance(r.kind, Number(r.sum)) }));
+    return rows.map((r) => ({
+      ownerId: r.owner_id,
+      kind: r.kind,
+      currency: r.currency,
+      balance: naturalBalance(r.kind, minorUnits(r.sum)),
+    }));
   }
 }
 

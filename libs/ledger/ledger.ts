@@ -33,16 +33,3 @@ export function naturalBalance(kind: AccountKind, sumOfSignedEntries: number): n
   // + 0 turns -0 into 0
   return (kind === 'reward_expense' ? sumOfSignedEntries : -sumOfSignedEntries) + 0;
 }
-
-/** Rounds half up to the minor unit: PERCENT rewards of an order amount in basis points. */
-export function percentOf(amount: number, bps: number): number {
-  // Integer arithmetic: (amount * bps + 5000) / 10000, floored, for non-negative inputs.
-  return Math.floor((amount * bps + 5000) / 10_000);
-}
-
-/** Pro-rata part of `reward` for `refunded` of `order`, rounded half up. */
-export function proRata(reward: number, refunded: number, order: number): number {
-  if (order <= 0) return reward;
-  const part = Math.min(refunded, order);
-  return Math.floor((reward * part * 2 + order) / (2 * order));
-}

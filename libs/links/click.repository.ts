@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Db, clickPartition, clickPartitionsDdl } from '#libs/database/index.js';
+import { Db, clickPartition, clickPartitionsDdl, type Sql } from '#libs/database/index.js';
 import type { Click } from './click.js';
 
 @Injectable()
@@ -36,6 +36,23 @@ export class ClickRepository {
         clicks.map((c) => c.active),
       ],
     );
+  }
+
+  /** Every click made before this time is stored (the lowest watermark of the click streams); null before the first flush. */
+  async watermark(tx: Sql = this.db): Promise<Date | null> {
+    const [row] = await tx.query<{ at: Date | null }>(`SELECT min(watermark) AS at FROM click_watermarks`);
+    return row?.at ?? null;
+  }
+
+  /** Raises a stream's watermark (never lowers it); returns the watermark of every stream. */
+  async raiseWatermark(stream: string, at: Date): Promise<Date | null> {
+    await this.db.execute(
+      `INSERT INTO click_watermarks (stream, watermark) VALUES ($1, $2)
+       ON CONFLICT (stream) DO UPDATE SET watermark = GREATEST(click_watermarks.watermark, EXCLUDED.watermark), updated_at = now()
+       WHERE click_watermarks.watermark < EXCLUDED.watermark`,
+      [stream, at],
+    );
+    return this.watermark();
   }
 
   /** Human clicks on the advocate's links while the campaign ran. */

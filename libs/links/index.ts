@@ -1,7 +1,7 @@
-export * from './advocate-progress.service.js';
 export * from './click.js';
 export * from './click-buffer.js';
 export * from './click-flusher.js';
+export * from './click-stream.js';
 export * from './click.repository.js';
 export * from './clicks.module.js';
 export * from './link.js';
@@ -9,7 +9,6 @@ export * from './link-resolver.js';
 export * from './links.module.js';
 export * from './redirect.service.js';
 export * from './share-intents.js';
-export * from './share-page.service.js';
 export * from './shares.service.js';
 export * from './share.repository.js';
 export * from './ip-hasher.js';

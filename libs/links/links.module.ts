@@ -4,14 +4,12 @@ import { ClickBuffer } from './click-buffer.js';
 import { ClicksModule } from './clicks.module.js';
 import { LinkRepository } from './link.repository.js';
 import { LinkResolver } from './link-resolver.js';
-import { PortalRepository } from './portal.repository.js';
 import { RedirectService } from './redirect.service.js';
-import { SharePageService } from './share-page.service.js';
 
-/** The API side of links: code resolution, the redirect and its click buffer, the share page. */
+/** The API side of links: code resolution, the redirect and its click buffer. */
 @Module({
   imports: [CampaignsModule, ClicksModule],
-  providers: [LinkRepository, LinkResolver, ClickBuffer, RedirectService, PortalRepository, SharePageService],
-  exports: [RedirectService, ClickBuffer, LinkResolver, SharePageService, ClicksModule],
+  providers: [LinkRepository, LinkResolver, ClickBuffer, RedirectService],
+  exports: [RedirectService, ClickBuffer, LinkResolver, ClicksModule],
 })
 export class LinksModule {}

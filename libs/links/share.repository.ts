@@ -24,6 +24,24 @@ export class ShareRepository {
     return n > 0;
   }
 
+  /** A share by each of the customer's advocates (or only the one of `campaignId`); returns how many. */
+  async insertForCustomer(
+    tx: Sql,
+    tenantId: string,
+    customerId: string,
+    campaignId: string | null,
+    channel: string,
+    occurredAt: Date,
+    source: ShareSource,
+  ): Promise<number> {
+    return tx.execute(
+      `INSERT INTO shares (tenant_id, advocate_id, campaign_id, channel, source, occurred_at)
+       SELECT a.tenant_id, a.id, a.campaign_id, $4, $5, $6 FROM advocates a
+       WHERE a.tenant_id = $1 AND a.customer_id = $2 AND ($3::uuid IS NULL OR a.campaign_id = $3)`,
+      [tenantId, customerId, campaignId, channel, source, occurredAt],
+    );
+  }
+
   async countByAdvocate(tenantId: string, advocateId: string): Promise<number> {
     const row = await this.db.one<{ n: string }>(`SELECT count(*) AS n FROM shares WHERE tenant_id = $1 AND advocate_id = $2`, [
       tenantId,

@@ -20,4 +20,17 @@ export class SharesService {
     const inserted = await this.shares.insert(tx, tenantId, advocateId, channel, occurredAt, source);
     if (!inserted) throw new NotFoundError('Advocate', advocateId);
   }
+
+  /** A `share` event from the brand: one share per advocate of the customer (or of one campaign). */
+  recordForCustomer(
+    tx: Sql,
+    tenantId: string,
+    customerId: string,
+    campaignId: string | null,
+    channel: string,
+    occurredAt: Date,
+    source: ShareSource,
+  ): Promise<number> {
+    return this.shares.insertForCustomer(tx, tenantId, customerId, campaignId, channel, occurredAt, source);
+  }
 }

@@ -3,6 +3,7 @@ import { currencySchema, moneyAmountSchema } from '#libs/campaigns/index.js';
 import { EVENT_TYPES, type CustomerEvent, type FeedbackAnswer, type ProfileChange } from './moment.js';
 
 const MAX_PROPERTIES_JSON = 16 * 1024;
+const MAX_FUTURE_MS = 5 * 60_000;
 
 const idSchema = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
 const text = (max: number) => z.string().max(max, `must be at most ${max} characters`);
@@ -11,7 +12,8 @@ const optional = <T extends z.ZodType>(schema: T) => schema.nullish().transform(
 export const occurredAtSchema = z.iso
   .datetime({ offset: true, message: 'must be an ISO-8601 date-time such as 2026-11-02T10:00:00Z' })
   .transform((v) => new Date(v))
-  .refine((d) => d.getTime() <= Date.now() + 24 * 3600_000, { message: 'must not be more than a day in the future' });
+  // A sender's clock may run a little ahead; further ahead, the time is wrong (and would hold attribution back).
+  .refine((d) => d.getTime() <= Date.now() + MAX_FUTURE_MS, { message: 'must not be more than 5 minutes in the future' });
 
 const emailSchema = z.email({ message: 'must be an email address' }).max(320, 'must be at most 320 characters');
 

@@ -5,16 +5,18 @@
 export interface JobMap {
   /** A campaign became ACTIVE: enrol the customers who are already eligible. */
   'campaign.activated': { tenantId: string; campaignId: string };
-  /** Credit the rewards of a converted referral (idempotent: one reward per referral and kind). */
+  /** Bring a referral's rewards in line with its last change: credit, supersede, follow refunds (idempotent). */
   'reward.credit': { tenantId: string; referralId: string };
   /** Repeatable: move due PENDING rewards to AVAILABLE. */
   'rewards.release': Record<string, never>;
-  /** Repeatable: re-queue converted referrals whose crediting job was lost (Redis flushed). */
+  /** Repeatable: re-queue referrals whose rewards do not follow their last change (job lost with Redis). */
   'rewards.sweep': Record<string, never>;
   /** Apply the effects of signup, purchase, refund and share events (sender ids). */
   'events.apply': { tenantId: string; eventIds: string[] };
   /** Repeatable: re-queue events whose effect was never applied (job lost). */
   'events.sweep': Record<string, never>;
+  /** Derive these customers' referrals again from all their events (a click landed behind the watermark). */
+  'attribution.evaluate': { tenantId: string; customerIds: string[] };
   /** Customers had new moments (events or feedback): rescore delight, enrol where eligible. One job per request. */
   'customer.moment': { tenantId: string; customerIds: string[] };
   /** Move buffered clicks from the Redis stream into PostgreSQL (repeats every second; also on demand). */
@@ -38,6 +40,7 @@ export const JOB_QUEUE: { readonly [K in JobName]: QueueName } = {
   'rewards.sweep': 'rewards',
   'events.apply': 'rewards',
   'events.sweep': 'rewards',
+  'attribution.evaluate': 'rewards',
   'customer.moment': 'moments',
   'clicks.flush': 'clicks',
   'clicks.partitions': 'clicks',

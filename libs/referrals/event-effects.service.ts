@@ -1,29 +1,25 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Db } from '#libs/database/index.js';
+import { ClickRepository, SharesService, type LateClick } from '#libs/links/index.js';
 import { QueueProducer } from '#libs/queue/index.js';
+import { isUuid } from '#libs/common/index.js';
+import { AttributionService } from './attribution.service.js';
+import { EffectsRepository, type EffectfulEvent } from './effects.repository.js';
+import { RefundsService } from './refunds.service.js';
 import { ReferralsService } from './referrals.service.js';
+import type { Referral } from './referral.js';
 
-interface EffectfulEvent {
-  uuid: string;
-  event_id: string;
-  type: 'signup' | 'purchase' | 'refund' | 'share';
-  customer_id: string;
-  occurred_at: Date;
-  email: string | null;
-  email_normalized: string | null;
-  visitor_id: string | null;
-  referral_code: string | null;
-  coupon_code: string | null;
-  order_id: string | null;
-  amount: string | null;
-  currency: string | null;
-  channel: string | null;
-  properties: Record<string, unknown>;
+export interface Applied {
+  applied: number;
+  /** Signups and purchases waiting for the click flush. */
+  waiting: number;
 }
 
 /**
- * Applies what signup, purchase, refund and share events mean, each exactly once: the effect and
- * an `event_effects` row commit together, so replays, retries and the sweeper change nothing twice.
+ * Applies what signup, purchase, refund and share events mean, each exactly once: attribution per
+ * customer (all their events, in the order they happened), refunds per order, shares per customer.
+ * The effect and its `event_effects` row commit together, so replays, retries and the sweeper
+ * change nothing twice; referrals whose rewards must follow get their job after the commit.
  */
 @Injectable()
 export class EventEffectsService {
@@ -31,90 +27,92 @@ export class EventEffectsService {
 
   constructor(
     private readonly db: Db,
+    private readonly effects: EffectsRepository,
+    private readonly attribution: AttributionService,
+    private readonly refunds: RefundsService,
     private readonly referrals: ReferralsService,
+    private readonly shares: SharesService,
+    private readonly clicks: ClickRepository,
     private readonly queue: QueueProducer,
   ) {}
 
-  async apply(tenantId: string, senderIds: readonly string[]): Promise<number> {
-    const events = await this.db.query<EffectfulEvent>(
-      `SELECT e.id AS uuid, e.event_id, e.type, e.customer_id, e.occurred_at, coalesce(e.email, c.email) AS email, c.email_normalized,
-              e.visitor_id, e.referral_code, e.coupon_code, e.order_id, e.amount, e.currency, e.channel, e.properties
-       FROM events e JOIN customers c ON c.id = e.customer_id
-       WHERE e.tenant_id = $1 AND e.event_id = ANY($2::text[]) AND e.type IN ('signup', 'purchase', 'refund', 'share')
-         AND NOT EXISTS (SELECT 1 FROM event_effects x WHERE x.event_uuid = e.id)
-       ORDER BY e.occurred_at, e.event_id`,
-      [tenantId, senderIds],
-    );
-    let applied = 0;
-    for (const e of events) if (await this.applyOne(tenantId, e)) applied++;
-    return applied;
+  async apply(tenantId: string, senderIds: readonly string[]): Promise<Applied> {
+    const events = await this.effects.unapplied(tenantId, senderIds);
+    const customers = new Set(events.filter((e) => e.type === 'signup' || e.type === 'purchase').map((e) => e.customerId));
+    const result = await this.attribute(tenantId, [...customers]);
+    for (const e of events) {
+      if (e.type === 'refund' && (await this.refund(tenantId, e))) result.applied++;
+      if (e.type === 'share' && (await this.share(tenantId, e))) result.applied++;
+    }
+    return result;
   }
 
-  private async applyOne(tenantId: string, e: EffectfulEvent): Promise<boolean> {
-    const result = await this.db.transaction(async (tx) => {
-      const [claimed] = await tx.query(
-        `INSERT INTO event_effects (event_uuid, tenant_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING event_uuid`,
-        [e.uuid, tenantId],
-      );
-      if (!claimed) return undefined;
-      let outcome = 'none';
-      let credit: string | undefined;
-      if (e.type === 'signup' || e.type === 'purchase') {
-        const card = e.properties?.cardFingerprint;
-        const attributed = await this.referrals.attributeIn(tx, {
-          tenantId,
-          eventId: e.event_id,
-          type: e.type,
-          customerId: e.customer_id,
-          email: e.email,
-          emailNormalized: e.email_normalized,
-          occurredAt: e.occurred_at,
-          visitorId: e.visitor_id,
-          referralCode: e.referral_code,
-          couponCode: e.coupon_code,
-          orderId: e.order_id,
-          amount: e.amount === null ? null : Number(e.amount),
-          currency: e.currency,
-          cardFingerprint: typeof card === 'string' && card ? card : null,
-        });
-        if (attributed) outcome = `referral ${attributed.referral.id} ${attributed.referral.status}`;
-        if (attributed?.converted) credit = attributed.referral.id;
-      } else if (e.type === 'refund' && e.order_id) {
-        await this.referrals.refundIn(tx, {
-          tenantId,
-          eventId: e.event_id,
-          orderId: e.order_id,
-          amount: e.amount === null ? null : Number(e.amount),
-          cumulative: e.properties?.cumulativeRefund === true,
-          occurredAt: e.occurred_at,
-        });
-        outcome = 'refund';
-      } else if (e.type === 'share') {
-        outcome = `shares ${await this.referrals.recordShareEvent(tx, tenantId, e.customer_id, e.channel, e.occurred_at, e.properties)}`;
-      }
-      await tx.query(`UPDATE event_effects SET outcome = $2 WHERE event_uuid = $1`, [e.uuid, outcome]);
-      return { credit };
+  /** Derives the customers' referrals again from all their events (a late click, or their events arrived). */
+  async attribute(tenantId: string, customerIds: readonly string[]): Promise<Applied> {
+    const result = { applied: 0, waiting: 0 };
+    for (const customerId of customerIds) {
+      const evaluation = await this.attribution.evaluate(tenantId, customerId);
+      result.applied += evaluation.applied;
+      result.waiting += evaluation.waiting;
+      await this.referrals.syncRewards(evaluation.changed);
+    }
+    return result;
+  }
+
+  private async refund(tenantId: string, e: EffectfulEvent): Promise<boolean> {
+    let changed: Referral | undefined;
+    const claimed = await this.db.transaction(async (tx) => {
+      if (!(await this.effects.claim(tx, tenantId, e.uuid, 'refund'))) return false;
+      if (!e.orderId) return true;
+      changed = await this.refunds.applyIn(tx, tenantId, {
+        eventId: e.eventId,
+        orderId: e.orderId,
+        amount: e.amount,
+        cumulative: e.properties?.cumulativeRefund === true,
+        occurredAt: e.occurredAt,
+      });
+      return true;
     });
-    if (result?.credit) await this.referrals.enqueueCredit(tenantId, result.credit);
-    return result !== undefined;
+    if (changed) await this.referrals.syncRewards([changed]);
+    return claimed;
   }
 
-  /** Events whose effect was never applied (their job was lost), for the sweeper. */
-  async unapplied(olderThanMs: number, limit = 2000): Promise<{ tenantId: string; eventIds: string[] }[]> {
-    const rows = await this.db.query<{ tenant_id: string; ids: string[] }>(
-      `SELECT tenant_id, array_agg(event_id) AS ids FROM (
-         SELECT e.tenant_id, e.event_id FROM events e
-         WHERE e.type IN ('signup', 'purchase', 'refund', 'share') AND e.received_at < now() - make_interval(secs => $1::float8 / 1000)
-           AND NOT EXISTS (SELECT 1 FROM event_effects x WHERE x.event_uuid = e.id)
-         ORDER BY e.received_at LIMIT $2) t
-       GROUP BY tenant_id`,
-      [olderThanMs, limit],
-    );
-    return rows.map((r) => ({ tenantId: r.tenant_id, eventIds: r.ids }));
+  /** A `share` event: a share by each of the customer's advocates, or only the one of `properties.campaignId`. */
+  private share(tenantId: string, e: EffectfulEvent): Promise<boolean> {
+    const campaignId = typeof e.properties?.campaignId === 'string' && isUuid(e.properties.campaignId) ? e.properties.campaignId : null;
+    return this.db.transaction(async (tx) => {
+      if (!(await this.effects.claim(tx, tenantId, e.uuid, 'share'))) return false;
+      const n = await this.shares.recordForCustomer(tx, tenantId, e.customerId, campaignId, e.channel ?? 'other', e.occurredAt, 'event');
+      await this.effects.setOutcome(tx, e.uuid, `shares ${n}`);
+      return true;
+    });
   }
 
-  async requeueUnapplied(): Promise<number> {
-    const batches = await this.unapplied(10_000);
+  /** The click flush raised its watermark: the signups and purchases it reached can be applied now. */
+  async watermarkRaised(from: Date | null, to: Date): Promise<number> {
+    const batches = await this.effects.reached(from, to);
+    for (const b of batches) await this.queue.enqueue('events.apply', b);
+    return batches.reduce((n, b) => n + b.eventIds.length, 0);
+  }
+
+  /** Clicks stored after the watermark had passed them: the customers they concern are attributed again. */
+  async lateClicks(clicks: readonly LateClick[]): Promise<number> {
+    const byTenant = new Map<string, LateClick[]>();
+    for (const c of clicks) byTenant.set(c.tenantId, [...(byTenant.get(c.tenantId) ?? []), c]);
+    let customers = 0;
+    for (const [tenantId, late] of byTenant) {
+      const since = new Date(Math.min(...late.map((c) => c.at.getTime())));
+      const ids = await this.effects.customersOfVisitors(tenantId, [...new Set(late.map((c) => c.visitorId))], since);
+      for (let i = 0; i < ids.length; i += 500)
+        await this.queue.enqueue('attribution.evaluate', { tenantId, customerIds: ids.slice(i, i + 500) });
+      customers += ids.length;
+    }
+    if (customers > 0) this.logger.warn(`${clicks.length} clicks arrived behind the watermark; attributing ${customers} customers again`);
+    return customers;
+  }
+
+  async requeueLost(): Promise<number> {
+    const batches = await this.effects.lost(10_000, await this.clicks.watermark());
     for (const b of batches) await this.queue.enqueue('events.apply', b);
     if (batches.length) this.logger.log(`re-queued ${batches.reduce((n, b) => n + b.eventIds.length, 0)} unapplied events`);
     return batches.length;

@@ -1,14 +1,8 @@
-export const REFERRAL_STATUSES = ['LEAD', 'CONVERTED', 'APPROVED', 'REJECTED', 'REVERSED'] as const;
-export type ReferralStatus = (typeof REFERRAL_STATUSES)[number];
-export const RISK_DECISIONS = ['ALLOW', 'REVIEW', 'BLOCK'] as const;
-export type RiskDecision = (typeof RISK_DECISIONS)[number];
-export type AttributedBy = 'REFERRAL_CODE' | 'COUPON_CODE' | 'VISITOR_ID';
+import { minorUnits } from '#libs/common/index.js';
+import type { RiskAssessment, RiskDecision, RiskReason } from '#libs/fraud/index.js';
+import type { ReferralStatus } from './referral-lifecycle.js';
 
-export interface RiskReason {
-  code: string;
-  message: string;
-  points: number;
-}
+export type AttributedBy = 'REFERRAL_CODE' | 'COUPON_CODE' | 'VISITOR_ID';
 
 export interface Referral {
   id: string;
@@ -19,6 +13,10 @@ export interface Referral {
   status: ReferralStatus;
   attributedBy: AttributedBy;
   visitorId: string | null;
+  /** The event that created the referral (its first event that named the advocate). */
+  sourceEventId: string | null;
+  /** The purchase that converted it. */
+  convertingEventId: string | null;
   orderId: string | null;
   amount: number | null;
   currency: string | null;
@@ -30,8 +28,15 @@ export interface Referral {
   riskScore: number;
   riskDecision: RiskDecision;
   riskReasons: RiskReason[];
+  /** Every risk assessment made for this referral, by `assessmentKey`. */
+  assessments: Record<string, RiskAssessment>;
   reviewedBy: string | null;
   reviewedAt: Date | null;
+  /** Grows with every change the rewards must follow; `rewardsVersion` is the one they follow now. */
+  version: number;
+  rewardsVersion: number;
+  /** The advocate and order crediting last ran for (see libs/rewards credit planning). */
+  creditedBasis: string | null;
   createdAt: Date;
 }
 
@@ -44,6 +49,8 @@ export interface ReferralRow {
   status: ReferralStatus;
   attributed_by: AttributedBy;
   visitor_id: string | null;
+  source_event_id: string | null;
+  converting_event_id: string | null;
   order_id: string | null;
   amount: string | null;
   currency: string | null;
@@ -55,14 +62,18 @@ export interface ReferralRow {
   risk_score: number;
   risk_decision: RiskDecision;
   risk_reasons: RiskReason[];
+  assessments: Record<string, RiskAssessment>;
   reviewed_by: string | null;
   reviewed_at: Date | null;
+  version: number;
+  rewards_version: number;
+  credited_basis: string | null;
   created_at: Date;
 }
 
 export const REFERRAL_COLUMNS = `id, tenant_id, campaign_id, advocate_id, referred_customer_id, status, attributed_by, visitor_id,
-  order_id, amount, currency, card_fingerprint, refunded_amount, converted_at, rejected_reason, reward_blocked_reason, risk_score, risk_decision,
-  risk_reasons, reviewed_by, reviewed_at, created_at`;
+  source_event_id, converting_event_id, order_id, amount, currency, card_fingerprint, refunded_amount, converted_at, rejected_reason,
+  reward_blocked_reason, risk_score, risk_decision, risk_reasons, assessments, reviewed_by, reviewed_at, version, rewards_version, credited_basis, created_at`;
 
 export function toReferral(r: ReferralRow): Referral {
   return {
@@ -74,19 +85,25 @@ export function toReferral(r: ReferralRow): Referral {
     status: r.status,
     attributedBy: r.attributed_by,
     visitorId: r.visitor_id,
+    sourceEventId: r.source_event_id,
+    convertingEventId: r.converting_event_id,
     orderId: r.order_id,
-    amount: r.amount === null ? null : Number(r.amount),
+    amount: r.amount === null ? null : minorUnits(r.amount),
     currency: r.currency,
     cardFingerprint: r.card_fingerprint,
-    refundedAmount: Number(r.refunded_amount),
+    refundedAmount: minorUnits(r.refunded_amount),
     convertedAt: r.converted_at,
     rejectedReason: r.rejected_reason,
     rewardBlockedReason: r.reward_blocked_reason,
     riskScore: r.risk_score,
     riskDecision: r.risk_decision,
     riskReasons: r.risk_reasons,
+    assessments: r.assessments,
     reviewedBy: r.reviewed_by,
     reviewedAt: r.reviewed_at,
+    version: r.version,
+    rewardsVersion: r.rewards_version,
+    creditedBasis: r.credited_basis,
     createdAt: r.created_at,
   };
 }

@@ -1,3 +1,6 @@
+import { minorUnits } from '#libs/common/index.js';
+import type { RewardRule } from '#libs/campaigns/index.js';
+
 export const REWARD_STATUSES = ['PENDING', 'AVAILABLE', 'PAID', 'REVERSED'] as const;
 export type RewardStatus = (typeof REWARD_STATUSES)[number];
 export type RewardKindName = 'ADVOCATE' | 'FRIEND';
@@ -15,6 +18,12 @@ export interface Reward {
   reversedAmount: number;
   currency: string;
   status: RewardStatus;
+  /** The rule that credited it; its reversals follow it. */
+  rule: RewardRule;
+  /** The order that earned it. */
+  orderId: string | null;
+  /** Set when the referral's basis changed (another advocate or order): reversed in full, no longer its live reward. */
+  supersededAt: Date | null;
   availableAt: Date;
   createdAt: Date;
 }
@@ -32,12 +41,15 @@ export interface RewardRow {
   reversed_amount: string;
   currency: string;
   status: RewardStatus;
+  rule: RewardRule;
+  order_id: string | null;
+  superseded_at: Date | null;
   available_at: Date;
   created_at: Date;
 }
 
 export const REWARD_COLUMNS = `id, tenant_id, referral_id, campaign_id, advocate_id, beneficiary_type, beneficiary_id, kind, amount,
-  reversed_amount, currency, status, available_at, created_at`;
+  reversed_amount, currency, status, rule, order_id, superseded_at, available_at, created_at`;
 
 export function toReward(r: RewardRow): Reward {
   return {
@@ -49,19 +61,14 @@ export function toReward(r: RewardRow): Reward {
     beneficiaryType: r.beneficiary_type,
     beneficiaryId: r.beneficiary_id,
     kind: r.kind,
-    amount: Number(r.amount),
-    reversedAmount: Number(r.reversed_amount),
+    amount: minorUnits(r.amount),
+    reversedAmount: minorUnits(r.reversed_amount),
     currency: r.currency,
     status: r.status,
+    rule: r.rule,
+    orderId: r.order_id,
+    supersededAt: r.superseded_at,
     availableAt: r.available_at,
     createdAt: r.created_at,
   };
-}
-
-/** How much of a reward a refund takes back: PERCENT follows partial refunds pro rata, FIXED only a full one. */
-export function reversalTarget(rule: 'FIXED' | 'PERCENT', reward: number, refunded: number, order: number): number {
-  if (refunded <= 0) return 0;
-  if (refunded >= order) return reward;
-  if (rule === 'FIXED') return 0;
-  return Math.min(reward, Math.floor((reward * refunded * 2 + order) / (2 * order)));
 }

@@ -5,13 +5,29 @@ import { DomainError } from '#libs/common/index.js';
 import { createTenant, migrate, writeSchema } from './commands.js';
 import { start } from './start.js';
 import { demo } from './demo.js';
-import { resolvePostgres } from './local-infra.js';
+import { resolvePostgres, resolveRedis } from './local-infra.js';
 
 /** Configuration for one-off commands: the database `npm start` would use when DATABASE_URL is unset. */
 async function withDatabase<T>(work: (config: AppConfig) => Promise<T>): Promise<T> {
   const postgres = await resolvePostgres(process.env.DATABASE_URL || undefined, (m) => process.stderr.write(`${m}\n`));
   try {
     return await work(loadConfig({ ...process.env, DATABASE_URL: postgres.url }));
+  } finally {
+    await postgres.stop?.();
+  }
+}
+
+/** Configuration for commands that also need Redis (the demo enqueues what the worker would pick up). */
+async function withServices<T>(work: (config: AppConfig) => Promise<T>): Promise<T> {
+  const log = (m: string) => process.stderr.write(`${m}\n`);
+  const postgres = await resolvePostgres(process.env.DATABASE_URL || undefined, log);
+  try {
+    const redis = await resolveRedis(process.env.REDIS_URL || undefined, log);
+    try {
+      return await work(loadConfig({ ...process.env, DATABASE_URL: postgres.url, REDIS_URL: redis.url }));
+    } finally {
+      await redis.stop?.();
+    }
   } finally {
     await postgres.stop?.();
   }
@@ -52,7 +68,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'demo': {
-      const created = await withDatabase((config) => demo(config));
+      const created = await withServices((config) => demo(config));
       process.stdout.write(`${JSON.stringify(created)}\n`);
       return;
     }

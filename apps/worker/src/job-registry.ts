@@ -1,6 +1,7 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { JOB_HANDLER, JOB_NAMES, JOB_QUEUE, type JobName } from '#libs/queue/index.js';
+import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
+import { JOB_HANDLER, JOB_NAMES, JOB_QUEUE, QUEUE_NAMES, type JobName, type QueueName } from '#libs/queue/index.js';
 
 const PROCESSOR_QUEUE = 'bullmq:processor_metadata';
 
@@ -28,10 +29,21 @@ export function handlerProblems(sites: HandlerSite[], names: readonly JobName[] 
   return problems;
 }
 
-/** Refuses to start the worker unless every job name has exactly one handler, on its queue. */
+/** The queues this worker consumes (WORKER_QUEUES, or all); an unknown name stops it. */
+export function consumedQueues(config: AppConfig): QueueName[] {
+  const wanted = config.worker.queues ?? [...QUEUE_NAMES];
+  const unknown = wanted.filter((q) => !(QUEUE_NAMES as readonly string[]).includes(q));
+  if (unknown.length > 0) throw new Error(`WORKER_QUEUES: unknown queue ${unknown.join(', ')} (queues: ${QUEUE_NAMES.join(', ')})`);
+  return wanted as QueueName[];
+}
+
+/** Refuses to start the worker unless every job of its queues has exactly one handler, on its queue. */
 @Injectable()
 export class JobRegistry implements OnModuleInit {
-  constructor(private readonly discovery: DiscoveryService) {}
+  constructor(
+    private readonly discovery: DiscoveryService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   onModuleInit(): void {
     const sites: HandlerSite[] = [];
@@ -53,7 +65,11 @@ export class JobRegistry implements OnModuleInit {
         proto = Object.getPrototypeOf(proto) as object | null;
       }
     }
-    const problems = handlerProblems(sites);
+    const queues = consumedQueues(this.config);
+    const problems = handlerProblems(
+      sites,
+      JOB_NAMES.filter((job) => queues.includes(JOB_QUEUE[job])),
+    );
     if (problems.length > 0) throw new Error(`The worker cannot start:\n  - ${problems.join('\n  - ')}`);
   }
 }

@@ -21,10 +21,22 @@ import { ClicksProcessor } from './links/clicks.processor.js';
 import { WebhooksModule } from '#libs/webhooks/index.js';
 import { WebhooksProcessor } from './webhooks/webhooks.processor.js';
 import { WebhookSweeper } from './webhooks/webhook-sweeper.js';
+import { consumedQueues } from './job-registry.js';
+
+/** The processor of each queue. */
+const PROCESSORS = {
+  campaigns: CampaignsProcessor,
+  moments: MomentsProcessor,
+  rewards: RewardsProcessor,
+  clicks: ClicksProcessor,
+  webhooks: WebhooksProcessor,
+} as const;
 
 @Module({})
 export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
+    const queues = consumedQueues(config);
+    const processors = queues.map((q) => PROCESSORS[q]);
     return {
       module: WorkerModule,
       imports: [
@@ -43,17 +55,8 @@ export class WorkerModule {
         ClicksModule,
         WebhooksModule,
       ],
-      providers: [
-        JobRegistry,
-        ConcurrencySetter,
-        Scheduler,
-        CampaignsProcessor,
-        MomentsProcessor,
-        RewardsProcessor,
-        ClicksProcessor,
-        WebhooksProcessor,
-        WebhookSweeper,
-      ],
+      // WORKER_QUEUES runs a worker on some queues only (a dedicated click flusher, say).
+      providers: [JobRegistry, ConcurrencySetter, Scheduler, ...processors, ...(queues.includes('webhooks') ? [WebhookSweeper] : [])],
     };
   }
 }

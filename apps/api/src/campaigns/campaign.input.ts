@@ -1,6 +1,7 @@
 import { Field, InputType, Int } from '@nestjs/graphql';
 import type { AttributionModel, RewardKind } from '#libs/campaigns/index.js';
 import { AttributionModelEnum, RewardKindEnum } from './campaign.model.js';
+import { MinorUnits } from '../graphql/minor-units.js';
 
 // Types only: ranges and formats are checked by the campaign service, which names each bad field.
 
@@ -20,14 +21,14 @@ export class EligibilityInput {
 @InputType()
 export class RewardRuleInput {
   @Field(() => RewardKindEnum) kind!: RewardKind;
-  @Field(() => Int, { nullable: true }) amount?: number | null;
+  @Field(() => MinorUnits, { nullable: true }) amount?: number | null;
   @Field(() => Int, { nullable: true }) percentBps?: number | null;
   @Field() currency!: string;
 }
 
 @InputType()
 export class MoneyInput {
-  @Field(() => Int) amount!: number;
+  @Field(() => MinorUnits) amount!: number;
   @Field() currency!: string;
 }
 

@@ -2,6 +2,7 @@ import { Field, GraphQLISODateTime, ID, Int, ObjectType, registerEnumType } from
 import { ATTRIBUTION_MODELS, CAMPAIGN_STATUSES, REWARD_KINDS } from '#libs/campaigns/index.js';
 import type { AttributionModel, CampaignStatus, RewardKind } from '#libs/campaigns/index.js';
 import { Connection } from '../graphql/connection.js';
+import { MinorUnits } from '../graphql/minor-units.js';
 
 const enumOf = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as Record<T, T>;
 export const CampaignStatusEnum = enumOf(CAMPAIGN_STATUSES);
@@ -27,14 +28,14 @@ export class Eligibility {
 @ObjectType()
 export class RewardRule {
   @Field(() => RewardKindEnum) kind!: RewardKind;
-  @Field(() => Int, { nullable: true, description: 'FIXED: amount in minor units.' }) amount!: number | null;
+  @Field(() => MinorUnits, { nullable: true, description: 'FIXED: amount in minor units.' }) amount!: number | null;
   @Field(() => Int, { nullable: true, description: 'PERCENT: basis points of the order amount.' }) percentBps!: number | null;
   @Field() currency!: string;
 }
 
 @ObjectType()
 export class Money {
-  @Field(() => Int, { description: 'Minor units.' }) amount!: number;
+  @Field(() => MinorUnits, { description: 'Minor units.' }) amount!: number;
   @Field() currency!: string;
 }
 

@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { Histogram } from 'prom-client';
-import { ClickBuffer } from '#libs/links/index.js';
+import { ClickBuffer, ClickRepository, flushLagSeconds } from '#libs/links/index.js';
 import { MetricsService } from '../ops/metrics.service.js';
 
 /** Redirect latency, and how many clicks wait between the redirect and PostgreSQL. */
@@ -11,6 +11,7 @@ export class LinksMetrics implements OnModuleInit {
   constructor(
     private readonly metrics: MetricsService,
     private readonly buffer: ClickBuffer,
+    private readonly clicks: ClickRepository,
   ) {
     this.redirectDuration = metrics.histogram(
       'truthloop_redirect_duration_seconds',
@@ -26,6 +27,14 @@ export class LinksMetrics implements OnModuleInit {
       'Clicks recorded but not yet stored in PostgreSQL (in process and in the Redis stream)',
       async (g) => {
         g.set(await buffer.depth());
+      },
+    );
+    const clicks = this.clicks;
+    this.metrics.gauge(
+      'truthloop_click_flush_lag_seconds',
+      'How far the click watermark (every click before it is in PostgreSQL) is behind now; signups and purchases with a visitor id wait for it',
+      async (g) => {
+        g.set(flushLagSeconds(await clicks.watermark()) ?? Number.NaN);
       },
     );
   }

@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Body, Controller, Get, HttpCode, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { SharePageService, VISITOR_COOKIE, VISITOR_IN_COOKIE } from '#libs/links/index.js';
+import { VISITOR_COOKIE, VISITOR_IN_COOKIE } from '#libs/links/index.js';
+import { SharePageService } from '#libs/portal/index.js';
 import { Public } from '../common/auth.js';
 import { pageHeaders } from './html.js';
 import { HtmlErrorFilter } from './html-error.filter.js';

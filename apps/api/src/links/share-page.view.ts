@@ -1,4 +1,4 @@
-import type { SharePage } from '#libs/links/index.js';
+import type { SharePage } from '#libs/portal/index.js';
 import { esc, layout } from './html.js';
 
 const LABELS: Record<string, string> = {

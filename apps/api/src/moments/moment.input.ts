@@ -1,5 +1,6 @@
 import { Field, InputType, Int, ObjectType } from '@nestjs/graphql';
 import { JSONObjectScalar } from '../graphql/json-object.scalar.js';
+import { MinorUnits } from '../graphql/minor-units.js';
 
 // Types only: ranges and formats are checked by the moments service, which names each bad field.
 
@@ -15,7 +16,7 @@ export class EventInput {
   @Field({ nullable: true }) referralCode?: string;
   @Field({ nullable: true }) couponCode?: string;
   @Field({ nullable: true }) orderId?: string;
-  @Field(() => Int, { nullable: true, description: 'Minor units.' }) amount?: number;
+  @Field(() => MinorUnits, { nullable: true, description: 'Minor units.' }) amount?: number;
   @Field({ nullable: true }) currency?: string;
   @Field({ nullable: true }) channel?: string;
   @Field(() => JSONObjectScalar, { nullable: true }) properties?: Record<string, unknown>;

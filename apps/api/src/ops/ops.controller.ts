@@ -3,6 +3,7 @@ import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthI
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import { REDIS } from '#libs/queue/index.js';
+import { ClickRepository, flushLagSeconds } from '#libs/links/index.js';
 import { Public } from '../common/auth.js';
 import { MetricsService } from './metrics.service.js';
 
@@ -15,6 +16,7 @@ export class OpsController {
     private readonly indicators: HealthIndicatorService,
     private readonly metrics: MetricsService,
     @Inject(REDIS) private readonly redis: Redis,
+    private readonly clicks: ClickRepository,
   ) {}
 
   /** Liveness: the process answers. */
@@ -23,12 +25,19 @@ export class OpsController {
     return { status: 'ok' };
   }
 
-  /** Readiness: PostgreSQL and Redis both answer. 503 otherwise. */
+  /**
+   * Readiness: PostgreSQL and Redis both answer (503 otherwise). `clicks` tells how far the click
+   * flush is behind: informative only, since a lagging worker is no reason to take an API out.
+   */
   @Get('readyz')
   @HealthCheck()
   async readyz(@Res() reply: FastifyReply) {
     try {
-      const result = await this.health.check([() => this.typeorm.pingCheck('database', { timeout: 1500 }), () => this.redisCheck()]);
+      const result = await this.health.check([
+        () => this.typeorm.pingCheck('database', { timeout: 1500 }),
+        () => this.redisCheck(),
+        () => this.clicksCheck(),
+      ]);
       return reply.send(result);
     } catch (error) {
       if (error instanceof ServiceUnavailableException) return reply.status(503).send(error.getResponse());
@@ -41,6 +50,16 @@ export class OpsController {
   async prometheus(@Res() reply: FastifyReply) {
     const body = await this.metrics.registry.metrics();
     return reply.header('content-type', this.metrics.registry.contentType).send(body);
+  }
+
+  private async clicksCheck() {
+    const check = this.indicators.check('clicks');
+    try {
+      const watermark = await this.clicks.watermark();
+      return check.up({ flushLagSeconds: flushLagSeconds(watermark), watermark: watermark?.toISOString() ?? null });
+    } catch (error) {
+      return check.up({ flushLagSeconds: null, error: (error as Error).message });
+    }
   }
 
   private async redisCheck() {

@@ -1,7 +1,9 @@
 import { Field, GraphQLISODateTime, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { REFERRAL_STATUSES, RISK_DECISIONS, type ReferralStatus, type RiskDecision } from '#libs/referrals/index.js';
+import { RISK_DECISIONS, type RiskDecision } from '#libs/fraud/index.js';
+import { REFERRAL_STATUSES, type ReferralStatus } from '#libs/referrals/index.js';
 import { REWARD_STATUSES, type RewardStatus } from '#libs/rewards/index.js';
 import { Connection } from '../graphql/connection.js';
+import { MinorUnits } from '../graphql/minor-units.js';
 
 const enumOf = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as Record<T, T>;
 export const ReferralStatusEnum = enumOf(REFERRAL_STATUSES);
@@ -35,9 +37,9 @@ export class Referral {
   @Field(() => ID) advocateId!: string;
   @Field(() => ID) campaignId!: string;
   @Field(() => String, { nullable: true }) orderId!: string | null;
-  @Field(() => Int, { nullable: true, description: 'Order amount, minor units.' }) amount!: number | null;
+  @Field(() => MinorUnits, { nullable: true, description: 'Order amount, minor units.' }) amount!: number | null;
   @Field(() => String, { nullable: true }) currency!: string | null;
-  @Field(() => Int) refundedAmount!: number;
+  @Field(() => MinorUnits) refundedAmount!: number;
   @Field() attributedBy!: string;
   @Field(() => GraphQLISODateTime, { nullable: true }) convertedAt!: Date | null;
   @Field(() => String, { nullable: true, description: 'Why the referral was refused (self-referral, existing customer, fraud).' })
@@ -59,8 +61,8 @@ export class ReferralConnection extends Connection(Referral) {}
 export class Reward {
   @Field(() => ID) id!: string;
   @Field(() => RewardBeneficiaryEnum) kind!: 'ADVOCATE' | 'FRIEND';
-  @Field(() => Int, { description: 'Minor units.' }) amount!: number;
-  @Field(() => Int) reversedAmount!: number;
+  @Field(() => MinorUnits, { description: 'Minor units.' }) amount!: number;
+  @Field(() => MinorUnits) reversedAmount!: number;
   @Field() currency!: string;
   @Field(() => RewardStatusEnum) status!: RewardStatus;
   @Field(() => GraphQLISODateTime) availableAt!: Date;
@@ -70,17 +72,17 @@ export class Reward {
 
 @ObjectType()
 export class Balance {
-  @Field(() => Int) pending!: number;
-  @Field(() => Int) available!: number;
-  @Field(() => Int) paid!: number;
-  @Field(() => Int) reversed!: number;
+  @Field(() => MinorUnits) pending!: number;
+  @Field(() => MinorUnits) available!: number;
+  @Field(() => MinorUnits) paid!: number;
+  @Field(() => MinorUnits) reversed!: number;
   @Field() currency!: string;
 }
 
 @ObjectType()
 export class Payout {
   @Field(() => ID) id!: string;
-  @Field(() => Int) amount!: number;
+  @Field(() => MinorUnits) amount!: number;
   @Field() currency!: string;
   @Field() reference!: string;
 }

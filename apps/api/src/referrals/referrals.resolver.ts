@@ -15,6 +15,7 @@ import { RewardsService, type Reward as RewardEntity } from '#libs/rewards/index
 import { CurrentPrincipal, TenantId } from '../common/auth.js';
 import type { Principal } from '#libs/tenants/index.js';
 import { pageComplexity, toConnection } from '../graphql/connection.js';
+import { MinorUnits } from '../graphql/minor-units.js';
 import { Payout, Referral, ReferralConnection, ReferralStatusEnum, Reward, Risk } from './referral.model.js';
 
 @Resolver(() => Referral)
@@ -95,7 +96,7 @@ export class ReferralsResolver {
   recordPayout(
     @TenantId() tenantId: string,
     @Args('advocateId', { type: () => ID }) advocateId: string,
-    @Args('amount', { type: () => Int }) amount: number,
+    @Args('amount', { type: () => MinorUnits }) amount: number,
     @Args('currency') currency: string,
     @Args('reference') reference: string,
   ) {

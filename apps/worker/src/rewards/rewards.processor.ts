@@ -3,12 +3,13 @@ import { Processor } from '@nestjs/bullmq';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { HandlesJob, JobProcessor, QueueProducer, type JobMap } from '#libs/queue/index.js';
 import { RewardsService } from '#libs/rewards/index.js';
-import { EventEffectsService } from '#libs/referrals/index.js';
+import { EventEffectsService, ReferralsService, type Applied } from '#libs/referrals/index.js';
 
 @Processor('rewards')
 export class RewardsProcessor extends JobProcessor {
   constructor(
     private readonly rewards: RewardsService,
+    private readonly referrals: ReferralsService,
     private readonly producer: QueueProducer,
     private readonly effects: EventEffectsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -17,19 +18,24 @@ export class RewardsProcessor extends JobProcessor {
   }
 
   @HandlesJob('events.apply')
-  async applyEvents({ tenantId, eventIds }: JobMap['events.apply']): Promise<number> {
+  async applyEvents({ tenantId, eventIds }: JobMap['events.apply']): Promise<Applied> {
     return this.effects.apply(tenantId, eventIds);
+  }
+
+  @HandlesJob('attribution.evaluate')
+  async evaluate({ tenantId, customerIds }: JobMap['attribution.evaluate']): Promise<Applied> {
+    return this.effects.attribute(tenantId, customerIds);
   }
 
   /** PostgreSQL is the truth: events whose effect was never applied get their job again. */
   @HandlesJob('events.sweep')
   async sweepEvents(): Promise<number> {
-    return this.effects.requeueUnapplied();
+    return this.effects.requeueLost();
   }
 
   @HandlesJob('reward.credit')
   async credit({ tenantId, referralId }: JobMap['reward.credit']): Promise<number> {
-    const credited = (await this.rewards.credit(tenantId, referralId)).length;
+    const credited = (await this.rewards.sync(tenantId, referralId)).length;
     // Test-only (0 outside NODE_ENV=test): die between the ledger commit and the job's acknowledgement.
     if (credited > 0 && Math.random() < this.config.faults.killAfterCommitProbability) process.kill(process.pid, 'SIGKILL');
     return credited;
@@ -40,13 +46,16 @@ export class RewardsProcessor extends JobProcessor {
     return this.rewards.releaseDue();
   }
 
-  /** PostgreSQL is the truth: converted referrals without rewards get their job again. */
+  /** PostgreSQL is the truth: referrals whose rewards do not follow their last change get their job again. */
   @HandlesJob('rewards.sweep')
   async sweep(): Promise<number> {
-    const missing = await this.rewards.uncredited(10_000);
+    const missing = await this.referrals.unsynced(10_000);
     await this.producer.enqueueMany(
       'reward.credit',
-      missing.map((m) => ({ payload: m, opts: { jobId: `credit-sweep-${m.referralId}-${Math.floor(Date.now() / 60_000)}` } })),
+      missing.map((m) => ({
+        payload: { tenantId: m.tenantId, referralId: m.referralId },
+        opts: { jobId: `sync-sweep-${m.referralId}-${m.version}-${Math.floor(Date.now() / 60_000)}` },
+      })),
     );
     return missing.length;
   }

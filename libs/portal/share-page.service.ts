@@ -5,11 +5,8 @@ import { ConflictError, NotFoundError, ValidationError, parseInput } from '#libs
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { CampaignsService, type Campaign } from '#libs/campaigns/index.js';
 import { AdvocateProgressService, type AdvocateProgress } from './advocate-progress.service.js';
+import { IpHasher, SharesService, classifyAgent, shareIntents, shareLink, type ChannelLink } from '#libs/links/index.js';
 import { PortalRepository, type PortalAdvocate } from './portal.repository.js';
-import { SharesService } from './shares.service.js';
-import { IpHasher } from './ip-hasher.js';
-import { classifyAgent } from './click.js';
-import { shareIntents, shareLink, type ChannelLink } from './share-intents.js';
 
 export interface SharePage {
   firstName: string | null;

@@ -1,0 +1,2 @@
+export * from './world.builder.js';
+export * from './world.module.js';
