@@ -132,12 +132,14 @@ describe('reward ledger', () => {
     expect(await balance(f.tenantId, f.advocates[0]!.id)).toMatchObject({ pending: 0, reversed: 700 });
   });
 
-  it('keeps a refund that arrives before its crediting and applies it', async () => {
+  it('keeps a refund that arrives before its crediting and applies it: credited and reversed at once', async () => {
     const { tenantId, advocates } = await campaignWith(1);
     const referral = await w.conversion(tenantId, advocates[0]!, { amount: 4000 }, { credit: false });
     await w.refund(referral, undefined, { credit: false });
-    expect(await rewards.sync(tenantId, referral.id)).toEqual([]);
-    expect(await balance(tenantId, advocates[0]!.id)).toMatchObject({ pending: 0 });
+    expect((await rewards.sync(tenantId, referral.id)).map((r) => r.kind)).toEqual(['ADVOCATE']);
+    expect(await balance(tenantId, advocates[0]!.id)).toMatchObject({ pending: 0, reversed: 1000 });
+    expect((await rewards.forReferrals(tenantId, [referral.id])).map((r) => r.status)).toEqual(['REVERSED']);
+    expect(await booksBalance(tenantId)).toEqual({ unbalanced: 0, total: 0 });
   });
 
   it('credits nothing past the advocate cap or the campaign budget, and says why', async () => {

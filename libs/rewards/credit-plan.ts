@@ -78,15 +78,14 @@ export function reversalTarget(rule: RewardRule['kind'], reward: number, refunde
  * one reward per kind for its advocate and order; rewards earned on another basis are superseded.
  */
 export function planCredit(referral: CreditBasis, rules: CampaignRules, live: readonly LiveReward[]): CreditPlan {
-  const creditable = referral.status === 'CONVERTED' || referral.status === 'APPROVED';
-  // A fully refunded referral keeps its rewards (the refund reversed them); others lose those that no longer apply.
-  const keepAll = referral.status === 'REVERSED';
-  const stays = (r: LiveReward) =>
-    keepAll || (creditable && r.orderId === referral.orderId && (r.kind === 'FRIEND' || r.advocateId === referral.advocateId));
+  // A converted referral earns its rewards even when its order is refunded in full already: they are
+  // credited and reversed at once, as if the refund had come after them (the same books either way).
+  const converted = referral.status === 'CONVERTED' || referral.status === 'APPROVED' || referral.status === 'REVERSED';
+  const stays = (r: LiveReward) => converted && r.orderId === referral.orderId && (r.kind === 'FRIEND' || r.advocateId === referral.advocateId);
   const supersede = live.filter((r) => !stays(r));
   // Crediting runs once per basis: a later campaign change never credits a referral again.
   const basis = creditBasis(referral);
-  if (!creditable || referral.amount === null || !referral.currency || referral.creditedBasis === basis) {
+  if (!converted || referral.amount === null || !referral.currency || referral.creditedBasis === basis) {
     return { supersede, credit: [], nothing: null, ranFor: null };
   }
   const kept = new Set(live.filter(stays).map((r) => r.kind));
