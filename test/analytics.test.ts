@@ -7,6 +7,11 @@ import { cli, createTenant, gql, pool, startApi, testEnv, type RunningApi, type 
 import { hasChromium, launchChromium } from './support/browser.js';
 import { createActiveCampaign, type TestCampaign } from './support/links.js';
 import { bruteForce, generateHistory, insertHistory, type History } from './support/analytics-data.js';
+import { ReferralRepository, type AttributedBy, type ReferralStatus } from '#libs/referrals/index.js';
+import { RewardRepository } from '#libs/rewards/index.js';
+import { testWorld } from './support/world.js';
+
+type World = Awaited<ReturnType<typeof testWorld>>;
 
 const SECRET_KEY = 'analytics-test-secret-key-0123456789';
 const HOUR = 3_600_000;
@@ -30,15 +35,18 @@ describe('analytics', () => {
   let env: TestEnv;
   let api: RunningApi;
   let db: pg.Pool;
+  let world: World;
 
   beforeAll(async () => {
     env = testEnv({ SECRET_KEY });
     api = await startApi(env);
     db = pool(env);
+    world = await testWorld(env);
   });
   afterAll(async () => {
     await api?.stop();
     await db?.end();
+    await world?.close();
   });
 
   describe('a small hand-computed campaign', () => {
@@ -110,8 +118,8 @@ describe('analytics', () => {
         adv: string,
         friend: string,
         r: {
-          status: string;
-          by: string;
+          status: ReferralStatus;
+          by: AttributedBy;
           visitor?: string;
           created: number;
           converted?: number;
@@ -120,28 +128,23 @@ describe('analytics', () => {
           refunded?: number;
         },
       ) => {
-        const [row] = await sql(
-          db,
-          `INSERT INTO referrals (tenant_id, campaign_id, advocate_id, referred_customer_id, status, attributed_by, visitor_id, order_id, amount,
-             currency, refunded_amount, converted_at, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
-          [
-            t,
-            campaign.id,
-            id[adv],
-            id[friend],
-            r.status,
-            r.by,
-            r.visitor ?? null,
-            r.amount ? `order-${name}` : null,
-            r.amount ?? null,
-            r.currency ?? null,
-            r.refunded ?? 0,
-            r.converted === undefined ? null : at(r.converted),
-            at(r.created),
-          ],
-        );
-        return (id[name] = row!.id!);
+        const [referralId] = await world.app.get(ReferralRepository).importHistory(t, campaign.id, [
+          {
+            advocateId: id[adv]!,
+            referredCustomerId: id[friend]!,
+            status: r.status,
+            attributedBy: r.by,
+            visitorId: r.visitor ?? null,
+            orderId: r.amount ? `order-${name}` : null,
+            amount: r.amount ?? null,
+            currency: r.currency ?? null,
+            refundedAmount: r.refunded ?? 0,
+            convertedAt: r.converted === undefined ? null : new Date(at(r.converted)),
+            createdAt: new Date(at(r.created)),
+            riskDecision: 'ALLOW',
+          },
+        ]);
+        return (id[name] = referralId!);
       };
       await referral('r1', 'A', 'f1', {
         status: 'CONVERTED',
@@ -174,14 +177,29 @@ describe('analytics', () => {
       await referral('r4', 'B', 'f4', { status: 'LEAD', by: 'REFERRAL_CODE', created: 7 * DAY });
       await referral('r5', 'A', 'f5', { status: 'REJECTED', by: 'REFERRAL_CODE', created: 8 * DAY });
 
-      const reward = (ref: string, adv: string, kind: string, amount: number, reversed: number, currency: string, created: number) =>
-        sql(
-          db,
-          `INSERT INTO rewards (tenant_id, referral_id, campaign_id, advocate_id, beneficiary_type, beneficiary_id, kind, amount, reversed_amount,
-             currency, status, available_at, created_at)
-           VALUES ($1, $2, $3, $4, 'advocate', $4, $5, $6, $7, $8, 'PENDING', now(), $9)`,
-          [t, id[ref], campaign.id, id[adv], kind, amount, reversed, currency, at(created)],
-        );
+      const reward = (
+        ref: string,
+        adv: string,
+        kind: 'ADVOCATE' | 'FRIEND',
+        amount: number,
+        reversed: number,
+        currency: string,
+        created: number,
+      ) =>
+        world.app.get(RewardRepository).importHistory(t, campaign.id, [
+          {
+            referralId: id[ref]!,
+            advocateId: id[adv]!,
+            kind,
+            beneficiaryId: id[adv]!,
+            amount,
+            reversedAmount: reversed,
+            currency,
+            rule: { kind: 'FIXED', amount, percentBps: null, currency },
+            orderId: null,
+            createdAt: new Date(at(created)),
+          },
+        ]);
       await reward('r1', 'A', 'ADVOCATE', 1000, 0, 'USD', 5 * HOUR);
       await reward('r1', 'A', 'FRIEND', 1000, 200, 'USD', 5 * HOUR);
       await reward('r2', 'A', 'ADVOCATE', 1000, 1000, 'USD', 2 * DAY + 2 * HOUR);
@@ -353,10 +371,10 @@ describe('analytics', () => {
         friendIncentive: { kind: 'PERCENT', percentBps: 1000, currency: 'USD' },
       });
       history = generateHistory(20240301, 400);
-      await insertHistory(db, tenant.tenantId, campaign.id, history);
+      await insertHistory(db, world, tenant.tenantId, campaign.id, history);
       // Rows of another campaign of the same tenant must not leak into this one's figures.
       const otherCampaign = await createActiveCampaign(api, tenant.apiKey);
-      await insertHistory(db, tenant.tenantId, otherCampaign.id, { ...generateHistory(7, 20), feedback: [] });
+      await insertHistory(db, world, tenant.tenantId, otherCampaign.id, { ...generateHistory(7, 20), feedback: [] });
     });
 
     it('generates thousands of customers over several generations', () => {

@@ -137,7 +137,12 @@ describe('attribution property: any delivery of a history gives the in-order boo
       fc.asyncProperty(arb, async ({ ops, delivery, model }) => {
         await check(ops, delivery, model);
       }),
-      { numRuns: RUNS, endOnFailure: true },
+      {
+        numRuns: RUNS,
+        endOnFailure: true,
+        // PROPERTY_SEED=<seed> PROPERTY_PATH=<path> replays a failure fast-check reported.
+        ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED), path: process.env.PROPERTY_PATH } : {}),
+      },
     );
   }, 600_000);
 

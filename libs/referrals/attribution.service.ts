@@ -54,6 +54,9 @@ export class AttributionService {
     if (!(await this.customers.lock(tx, tenantId, customerId))) return { changed: [], applied: 0, waiting: 0 };
     const all = await this.events.conversionEvents(tx, tenantId, customerId);
     const ready = readyPrefix(all, await this.clicks.watermark(tx));
+    // An earlier event arrived and waits for the click flush: what is stored was derived from later
+    // events too, and stays as it is until the whole history up to them can be read again.
+    if (all.slice(ready.length).some((e) => e.applied)) return { changed: [], applied: 0, waiting: all.length - ready.length };
     const stored = new Map((await this.referrals.forCustomer(tx, tenantId, customerId)).map((r) => [r.campaignId, r]));
     const hits = await this.hits(tx, tenantId, ready);
     const campaignIds = new Set([...stored.keys(), ...[...hits.values()].map((h) => h.campaignId)]);

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Db, type Sql } from '#libs/database/index.js';
 import type { RiskAssessment } from '#libs/fraud/index.js';
 import { REFERRAL_COLUMNS, toReferral, type AttributedBy, type Referral, type ReferralRow } from './referral.js';
-import { assertMove, type ReferralCause, type ReferralStatus } from './referral-lifecycle.js';
+import { REFERRAL_STATUSES, assertMove, type ReferralCause, type ReferralStatus } from './referral-lifecycle.js';
 import type { RefundRecord } from './refunds.js';
 
 export interface NewReferral {
@@ -27,6 +27,23 @@ export interface ConversionFields {
   convertedAt: Date;
   cardFingerprint: string | null;
   refundedAmount: number;
+}
+
+/** A referral of the past, loaded as it was (an import, or a generated history for tests and benchmarks). */
+export interface HistoricReferral {
+  id?: string;
+  advocateId: string;
+  referredCustomerId: string;
+  status: ReferralStatus;
+  attributedBy: AttributedBy;
+  visitorId: string | null;
+  orderId: string | null;
+  amount: number | null;
+  currency: string | null;
+  refundedAmount: number;
+  convertedAt: Date | null;
+  createdAt: Date;
+  riskDecision: 'ALLOW' | 'REVIEW' | 'BLOCK';
 }
 
 /** The columns a change may set, by field name. */
@@ -106,6 +123,42 @@ export class ReferralRepository {
       ],
     );
     return toReferral(row!);
+  }
+
+  /**
+   * Loads referrals of the past in one statement, with their own times. Their rewards are loaded
+   * apart (RewardRepository.importHistory); nothing is re-derived or credited.
+   */
+  async importHistory(tenantId: string, campaignId: string, rows: readonly HistoricReferral[]): Promise<string[]> {
+    for (const r of rows) if (!REFERRAL_STATUSES.includes(r.status)) throw new Error(`unknown referral status ${String(r.status)}`);
+    const col = <T>(f: (r: HistoricReferral) => T) => rows.map(f);
+    const inserted = await this.db.query<{ id: string }>(
+      `INSERT INTO referrals (tenant_id, campaign_id, id, advocate_id, referred_customer_id, status, attributed_by, visitor_id, order_id,
+         amount, currency, refunded_amount, converted_at, created_at, risk_decision, rewards_version)
+       SELECT $1, $2, coalesce(id, gen_random_uuid()), adv, cust, st, by, vis, ord, amt, cur, ref, conv, cr, risk, 1
+       FROM unnest($3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[], $11::text[],
+         $12::bigint[], $13::timestamptz[], $14::timestamptz[], $15::text[])
+         AS u(id, adv, cust, st, by, vis, ord, amt, cur, ref, conv, cr, risk)
+       RETURNING id`,
+      [
+        tenantId,
+        campaignId,
+        col((r) => r.id ?? null),
+        col((r) => r.advocateId),
+        col((r) => r.referredCustomerId),
+        col((r) => r.status),
+        col((r) => r.attributedBy),
+        col((r) => r.visitorId),
+        col((r) => r.orderId),
+        col((r) => r.amount),
+        col((r) => r.currency),
+        col((r) => r.refundedAmount),
+        col((r) => r.convertedAt),
+        col((r) => r.createdAt),
+        col((r) => r.riskDecision),
+      ],
+    );
+    return inserted.map((r) => r.id);
   }
 
   /**
@@ -215,15 +268,16 @@ export class ReferralRepository {
   }
 
   /**
-   * The rewards now follow `version`. When crediting ran for a basis (advocate and order), it is
-   * remembered with the reason nothing was credited, if so.
+   * The rewards now follow `version`. `credited` says what crediting did: ran for a basis (advocate
+   * and order, with the reason nothing was credited, if so), or was undone (basis null: the rewards
+   * were superseded and the referral earns again when it converts again).
    */
   async markRewardsSynced(
     tx: Sql,
     tenantId: string,
     id: string,
     version: number,
-    credited?: { basis: string; reason: string | null },
+    credited?: { basis: string | null; reason: string | null },
   ): Promise<void> {
     await tx.execute(
       `UPDATE referrals SET rewards_version = GREATEST(rewards_version, $3),

@@ -81,7 +81,8 @@ export function planCredit(referral: CreditBasis, rules: CampaignRules, live: re
   // A converted referral earns its rewards even when its order is refunded in full already: they are
   // credited and reversed at once, as if the refund had come after them (the same books either way).
   const converted = referral.status === 'CONVERTED' || referral.status === 'APPROVED' || referral.status === 'REVERSED';
-  const stays = (r: LiveReward) => converted && r.orderId === referral.orderId && (r.kind === 'FRIEND' || r.advocateId === referral.advocateId);
+  const stays = (r: LiveReward) =>
+    converted && r.orderId === referral.orderId && (r.kind === 'FRIEND' || r.advocateId === referral.advocateId);
   const supersede = live.filter((r) => !stays(r));
   // Crediting runs once per basis: a later campaign change never credits a referral again.
   const basis = creditBasis(referral);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { minorUnits } from '#libs/common/index.js';
 import { Db, type Sql } from '#libs/database/index.js';
+import type { RewardRule } from '#libs/campaigns/index.js';
 import type { Referral } from '#libs/referrals/index.js';
 import type { PlannedReward } from './credit-plan.js';
 import { REWARD_COLUMNS, toReward, type Reward, type RewardRow, type RewardStatus } from './reward.js';
@@ -17,10 +18,54 @@ export interface Payout {
   reference: string;
 }
 
+/** A reward of the past, loaded as it was (an import, or a generated history for tests and benchmarks). */
+export interface HistoricReward {
+  referralId: string;
+  advocateId: string;
+  kind: 'ADVOCATE' | 'FRIEND';
+  beneficiaryId: string;
+  amount: number;
+  reversedAmount: number;
+  currency: string;
+  rule: RewardRule;
+  orderId: string | null;
+  createdAt: Date;
+}
+
 /** The one writer of `rewards` and `payouts`. */
 @Injectable()
 export class RewardRepository {
   constructor(private readonly db: Db) {}
+
+  /**
+   * Loads rewards of the past in one statement (PENDING, or REVERSED when reversed in full), with
+   * their own times; the ledger is not touched: imported history has its own books.
+   */
+  async importHistory(tenantId: string, campaignId: string, rows: readonly HistoricReward[]): Promise<void> {
+    const col = <T>(f: (r: HistoricReward) => T) => rows.map(f);
+    await this.db.execute(
+      `INSERT INTO rewards (tenant_id, campaign_id, referral_id, advocate_id, beneficiary_type, beneficiary_id, kind, amount, reversed_amount,
+         currency, status, rule, order_id, available_at, created_at)
+       SELECT $1, $2, ref, adv, CASE WHEN kind = 'ADVOCATE' THEN 'advocate' ELSE 'customer' END, ben, kind, amt, rev, cur,
+         CASE WHEN rev >= amt THEN 'REVERSED' ELSE 'PENDING' END, rule, ord, cr + interval '30 days', cr
+       FROM unnest($3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::bigint[], $8::bigint[], $9::text[], $10::jsonb[], $11::text[],
+         $12::timestamptz[]) AS u(ref, adv, ben, kind, amt, rev, cur, rule, ord, cr)`,
+      [
+        tenantId,
+        campaignId,
+        col((r) => r.referralId),
+        col((r) => r.advocateId),
+        col((r) => r.beneficiaryId),
+        col((r) => r.kind),
+        col((r) => r.amount),
+        col((r) => r.reversedAmount),
+        col((r) => r.currency),
+        col((r) => JSON.stringify(r.rule)),
+        col((r) => r.orderId),
+        col((r) => r.createdAt),
+      ],
+    );
+  }
 
   /** The referral's rewards that hold money now (not superseded), locked. */
   async liveOf(tx: Sql, tenantId: string, referralId: string): Promise<Reward[]> {

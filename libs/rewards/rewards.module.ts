@@ -8,6 +8,6 @@ import { RewardsService } from './rewards.service.js';
 @Module({
   imports: [CampaignsModule, AdvocatesModule, ReferralsModule],
   providers: [RewardRepository, RewardsService],
-  exports: [RewardsService],
+  exports: [RewardsService, RewardRepository],
 })
 export class RewardsModule {}

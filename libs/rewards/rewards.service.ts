@@ -61,12 +61,14 @@ export class RewardsService {
       }
       // A refund may have come first (even before the purchase): take back what it covers.
       for (const reward of [...live.filter((r) => !superseded.has(r.id)), ...credited]) await this.followRefunds(tx, referral, reward);
+      // Rewards superseded and none credited: the basis they were earned on no longer holds.
+      const undone = plan.supersede.length > 0 && credited.length === 0 && !plan.ranFor;
       await this.referrals.markRewardsSynced(
         tx,
         tenantId,
         referral.id,
         referral.version,
-        plan.ranFor ? { basis: plan.ranFor, reason } : undefined,
+        plan.ranFor ? { basis: plan.ranFor, reason } : undone ? { basis: null, reason: null } : undefined,
       );
       return credited;
     });

@@ -13,6 +13,7 @@ import { AdvocatesModule } from '#libs/advocates/index.js';
 import { ClicksModule } from '#libs/links/index.js';
 import { ReferralsModule } from '#libs/referrals/index.js';
 import { RewardsModule } from '#libs/rewards/index.js';
+import { AnalyticsModule } from '#libs/analytics/index.js';
 import { WorldBuilder } from './world.builder.js';
 
 /** The real domain services, without HTTP or job processors, for building worlds of data. */
@@ -36,6 +37,7 @@ export class WorldModule {
         ClicksModule,
         ReferralsModule,
         RewardsModule,
+        AnalyticsModule,
       ],
       providers: [WorldBuilder],
       exports: [WorldBuilder],

@@ -54,7 +54,7 @@ describe('chaos: abuse of the API', () => {
     api = await startApi(env);
     db = pool(env);
     const { tenantId, apiKey } = await createTenant(env, 'Chaos abuse');
-    const { campaignId } = await campaignWithAdvocates(db, tenantId, 2);
+    const { campaignId } = await campaignWithAdvocates(env, tenantId, 2);
     const violations: string[] = [];
     const refusedBeforeRun = async (what: string, body: unknown, reason?: string) => {
       const res = await fetch(`${api!.url}/graphql`, {

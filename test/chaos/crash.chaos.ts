@@ -12,7 +12,19 @@ import {
   type RunningApi,
   type RunningProcess,
 } from '../support/harness.js';
-import { PROFILE, Rng, bookViolations, accountBalances, pick, postWithRetry, recordFigures, seedOf, sleep } from './support/chaos.js';
+import {
+  PROFILE,
+  Rng,
+  bookViolations,
+  accountBalances,
+  followedLink,
+  lostConversions,
+  pick,
+  postWithRetry,
+  recordFigures,
+  seedOf,
+  sleep,
+} from './support/chaos.js';
 import { ADVOCATE_BPS, FRIEND_FIXED, campaignWithAdvocates, percentOf } from './support/world.js';
 
 /**
@@ -40,7 +52,7 @@ describe('chaos: crash', () => {
     api = await startApi(env);
     db = pool(env);
     const { tenantId, apiKey } = await createTenant(env, 'Chaos crash');
-    const { campaignId, advocates } = await campaignWithAdvocates(db, tenantId, size.advocates);
+    const { campaignId, advocates } = await campaignWithAdvocates(env, tenantId, size.advocates);
 
     // Two worker processes; each dies by its own hand after some reward commits, or by ours.
     const killedByUs = new WeakSet<object>();
@@ -80,21 +92,24 @@ describe('chaos: crash', () => {
     const expected = new Map<string, number>();
     const add = (key: string, amount: number) => expected.set(key, (expected.get(key) ?? 0) + amount);
     const now = Date.now();
-    const conversions = Array.from({ length: size.conversions }, (_, i) => {
+    // One friend in five follows the advocate's link first: their purchase names only the visitor id
+    // (sent right after the click, while the worker that flushes clicks may be dying).
+    const conversions: Record<string, unknown>[] = Array.from({ length: size.conversions }, (_, i) => {
       const advocate = advocates[i < advocates.length ? i : rng.int(0, advocates.length - 1)]!;
       const amount = rng.int(500, 50_000);
       add(`advocate:${advocate.id}:pending:USD`, percentOf(amount, ADVOCATE_BPS));
       add(`campaign:${campaignId}:reward_expense:USD`, percentOf(amount, ADVOCATE_BPS) + FRIEND_FIXED);
-      return {
+      const purchase = {
         id: `crash-purchase-${i}`,
         type: 'purchase',
         customerId: `crash-friend-${i}`,
-        referralCode: advocate.code,
         orderId: `crash-order-${i}`,
         amount,
         currency: 'USD',
-        occurredAt: new Date(now - rng.int(60_000, 2 * 86_400_000)).toISOString(),
       };
+      return i % 5 === 0
+        ? { ...purchase, clickCode: advocate.code }
+        : { ...purchase, referralCode: advocate.code, occurredAt: new Date(now - rng.int(60_000, 2 * 86_400_000)).toISOString() };
     });
 
     // Sent in random batches at a random pace, while a killer strikes at random moments.
@@ -113,11 +128,8 @@ describe('chaos: crash', () => {
     let requests = 0;
     for (let i = 0; i < conversions.length;) {
       const n = rng.int(1, 80);
-      const res = await postWithRetry(
-        `${api.url}/v1/events`,
-        { batch: conversions.slice(i, i + n) },
-        { authorization: `Bearer ${apiKey}` },
-      );
+      const batch = await Promise.all(conversions.slice(i, i + n).map((c) => (c.clickCode ? followedLink(api!, c) : c)));
+      const res = await postWithRetry(`${api.url}/v1/events`, { batch }, { authorization: `Bearer ${apiKey}` });
       expect(res.status).toBe(202);
       requests++;
       i += n;
@@ -161,6 +173,8 @@ describe('chaos: crash', () => {
       [tenantId],
     );
     if (kinds[0]!.n !== size.conversions) violations.push(`${kinds[0]!.n} referrals with both rewards, expected ${size.conversions}`);
+    const lost = await lostConversions(db, tenantId);
+    if (lost > 0) violations.push(`${lost} purchases whose referral was not credited`);
 
     // What a marketer sees agrees with the model.
     let after: string | null = null;
@@ -202,6 +216,8 @@ describe('chaos: crash', () => {
         killedAtRandom: inflicted,
         killedAfterCommit: afterCommit,
         restarts,
+        byClick: conversions.filter((c) => c.clickCode).length,
+        lostConversions: lost,
       },
     });
     expect(violations).toEqual([]);

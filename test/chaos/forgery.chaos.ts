@@ -34,7 +34,7 @@ describe('chaos: forgery', () => {
     const other = await createTenant(env, 'Chaos forgery other');
     await gql(api, victim.apiKey, `mutation($s: String!) { setStripeWebhookSecret(secret: $s) }`, { s: SECRET });
     await gql(api, other.apiKey, `mutation($s: String!) { setStripeWebhookSecret(secret: $s) }`, { s: OTHER_SECRET });
-    const { advocates } = await campaignWithAdvocates(db, victim.tenantId, 1);
+    const { advocates } = await campaignWithAdvocates(env, victim.tenantId, 1);
     const code = advocates[0]!.code;
     const { rows: tokenRows } = await db.query<{ portal_token: string }>(`SELECT portal_token FROM advocates WHERE id = $1`, [
       advocates[0]!.id,

@@ -63,7 +63,7 @@ describe('chaos: tenant isolation', () => {
     await gql(api, y.apiKey, `mutation($s: String!) { setStripeWebhookSecret(secret: $s) }`, { s: 'whsec_isolation_y_0123456789' });
     await gql(api, x.apiKey, `mutation($s: String!) { setStripeWebhookSecret(secret: $s) }`, { s: 'whsec_isolation_x_0123456789' });
     // Y: a campaign, an advocate, a converted referral with its rewards, a second API key.
-    const { campaignId, advocates } = await campaignWithAdvocates(db, y.tenantId, 1);
+    const { campaignId, advocates } = await campaignWithAdvocates(env, y.tenantId, 1);
     const advocate = advocates[0]!;
     const post = (key: string, body: unknown) =>
       fetch(`${api!.url}/v1/events`, {

@@ -1,7 +1,18 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import type pg from 'pg';
 import { createTenant, pool, startApi, startWorker, testEnv, type RunningApi, type RunningProcess } from '../support/harness.js';
-import { PROFILE, Rng, bookViolations, pick, postWithRetry, privateRedis, recordFigures, seedOf, sleep } from './support/chaos.js';
+import {
+  bookViolations,
+  lostConversions,
+  pick,
+  postWithRetry,
+  privateRedis,
+  PROFILE,
+  recordFigures,
+  Rng,
+  seedOf,
+  sleep,
+} from './support/chaos.js';
 import { campaignWithAdvocates } from './support/world.js';
 
 /**
@@ -30,7 +41,7 @@ describe('chaos: Redis lost', () => {
     [api, worker] = (await Promise.all([startApi(env), startWorker(env)])) as [RunningApi, RunningProcess];
     db = pool(env);
     const { tenantId, apiKey } = await createTenant(env, 'Chaos redis');
-    const { advocates } = await campaignWithAdvocates(db, tenantId, 30);
+    const { advocates } = await campaignWithAdvocates(env, tenantId, 30);
 
     const events = Array.from({ length: conversions }, (_, i) => ({
       id: `redis-purchase-${i}`,
@@ -120,6 +131,8 @@ describe('chaos: Redis lost', () => {
     if (o.missing_converted) violations.push(`${o.missing_converted} conversions without a referral.converted event`);
     if (o.missing_credited) violations.push(`${o.missing_credited} rewards without a reward.credited event`);
     if (o.doubles) violations.push(`${o.doubles} changes announced twice`);
+    const lost = await lostConversions(db, tenantId);
+    if (lost > 0) violations.push(`${lost} purchases whose referral was not credited`);
     // The flush must have taken committed work with it, or it proved nothing.
     if (lostWithFlush === 0) violations.push('the FLUSHALL found no queued work to lose');
 
@@ -141,6 +154,7 @@ describe('chaos: Redis lost', () => {
         restartAtEvent: restartAt,
         flushAtEvent: flushAt,
         eventsQueuedOnlyInRedisAtFlush: lostWithFlush,
+        lostConversions: lost,
       },
     });
     expect(violations).toEqual([]);

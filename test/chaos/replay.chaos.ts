@@ -38,7 +38,7 @@ describe('chaos: replay and disorder', () => {
     const tenants = await Promise.all([createTenant(env, 'Chaos replay A'), createTenant(env, 'Chaos replay B')]);
     const worlds: { campaignId: string; advocates: Advocate[] }[] = [];
     for (const t of tenants) {
-      worlds.push(await campaignWithAdvocates(db, t.tenantId, 12));
+      worlds.push(await campaignWithAdvocates(env, t.tenantId, 12));
       const set = await gql(api, t.apiKey, `mutation($s: String!) { setStripeWebhookSecret(secret: $s) }`, { s: SECRET });
       expect(set.data).toEqual({ setStripeWebhookSecret: true });
     }

@@ -55,7 +55,7 @@ describe('chaos: secrets at rest', () => {
       `mutation { createWebhookEndpoint(url: "http://127.0.0.1:9/truthloop", events: ["*"]) { secret } }`,
     );
     const webhookSecret = endpoint.data?.createWebhookEndpoint?.secret as string | undefined;
-    const { advocates } = await campaignWithAdvocates(db, tenant.tenantId, 1);
+    const { advocates } = await campaignWithAdvocates(env, tenant.tenantId, 1);
     // Clicks from known addresses, through a proxy as in production (X-Forwarded-For).
     for (const ip of IPS) {
       const res = await fetch(`${api.url}/r/${advocates[0]!.code}`, {

@@ -1,5 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import { ReferralRepository } from '#libs/referrals/index.js';
+import { RewardRepository } from '#libs/rewards/index.js';
+import type { World } from '#libs/world/index.js';
 
 /**
  * A generated campaign history (several generations, clicks, shares, referrals, refunds, fraud),
@@ -254,7 +257,7 @@ async function batched<T>(rows: T[], size: number, write: (chunk: T[]) => Promis
 }
 
 /** Writes the history into `campaignId` of `tenantId`, in batches of unnest arrays. */
-export async function insertHistory(db: pg.Pool, tenantId: string, campaignId: string, h: History): Promise<void> {
+export async function insertHistory(db: pg.Pool, world: World, tenantId: string, campaignId: string, h: History): Promise<void> {
   await batched(h.customers, 2000, (cs) =>
     db.query(
       `INSERT INTO customers (tenant_id, id, external_id, generation, first_use_at, delight_score, referred_by_advocate_id)
@@ -313,51 +316,46 @@ export async function insertHistory(db: pg.Pool, tenantId: string, campaignId: s
       [tenantId, campaignId, ss.map((s) => s.advocateId), ss.map((s) => s.channel), ss.map((s) => iso(s.at))],
     ),
   );
+  // Referrals and rewards through their owning repositories' history import.
+  const referrals = world.app.get(ReferralRepository);
   await batched(h.referrals, 2000, (rs) =>
-    db.query(
-      `INSERT INTO referrals (tenant_id, campaign_id, id, advocate_id, referred_customer_id, status, attributed_by, visitor_id, order_id,
-         amount, currency, refunded_amount, converted_at, created_at, risk_decision)
-       SELECT $1, $2, id, adv, cust, st, by, vis, CASE WHEN amt IS NULL THEN NULL ELSE 'order-' || id END, amt, cur, ref, conv, cr,
-         CASE WHEN st = 'REJECTED' THEN 'BLOCK' ELSE 'ALLOW' END
-       FROM unnest($3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[], $11::bigint[], $12::timestamptz[], $13::timestamptz[])
-         AS u(id, adv, cust, st, by, vis, amt, cur, ref, conv, cr)`,
-      [
-        tenantId,
-        campaignId,
-        rs.map((x) => x.id),
-        rs.map((x) => x.advocateId),
-        rs.map((x) => x.customerId),
-        rs.map((x) => x.status),
-        rs.map((x) => x.attributedBy),
-        rs.map((x) => x.visitor),
-        rs.map((x) => x.amount),
-        rs.map((x) => x.currency),
-        rs.map((x) => x.refunded),
-        rs.map((x) => iso(x.convertedAt)),
-        rs.map((x) => iso(x.createdAt)),
-      ],
+    referrals.importHistory(
+      tenantId,
+      campaignId,
+      rs.map((x) => ({
+        id: x.id,
+        advocateId: x.advocateId,
+        referredCustomerId: x.customerId,
+        status: x.status,
+        attributedBy: x.attributedBy,
+        visitorId: x.visitor,
+        orderId: x.amount === null ? null : `order-${x.id}`,
+        amount: x.amount,
+        currency: x.currency,
+        refundedAmount: x.refunded,
+        convertedAt: x.convertedAt === null ? null : new Date(x.convertedAt),
+        createdAt: new Date(x.createdAt),
+        riskDecision: x.status === 'REJECTED' ? 'BLOCK' : 'ALLOW',
+      })),
     ),
   );
+  const rewards = world.app.get(RewardRepository);
   await batched(h.rewards, 2000, (ws) =>
-    db.query(
-      `INSERT INTO rewards (tenant_id, campaign_id, referral_id, advocate_id, beneficiary_type, beneficiary_id, kind, amount, reversed_amount, currency,
-         status, available_at, created_at)
-       SELECT $1, $2, ref, adv, CASE WHEN kind = 'ADVOCATE' THEN 'advocate' ELSE 'customer' END, ben, kind, amt, rev, cur,
-         CASE WHEN rev >= amt THEN 'REVERSED' ELSE 'PENDING' END, cr + interval '30 days', cr
-       FROM unnest($3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::bigint[], $8::bigint[], $9::text[], $10::timestamptz[])
-         AS u(ref, adv, ben, kind, amt, rev, cur, cr)`,
-      [
-        tenantId,
-        campaignId,
-        ws.map((w) => w.referralId),
-        ws.map((w) => w.advocateId),
-        ws.map((w) => w.beneficiary),
-        ws.map((w) => w.kind),
-        ws.map((w) => w.amount),
-        ws.map((w) => w.reversed),
-        ws.map((w) => w.currency),
-        ws.map((w) => iso(w.createdAt)),
-      ],
+    rewards.importHistory(
+      tenantId,
+      campaignId,
+      ws.map((w) => ({
+        referralId: w.referralId,
+        advocateId: w.advocateId,
+        kind: w.kind,
+        beneficiaryId: w.beneficiary,
+        amount: w.amount,
+        reversedAmount: w.reversed,
+        currency: w.currency,
+        rule: { kind: 'FIXED', amount: w.amount, percentBps: null, currency: w.currency },
+        orderId: null,
+        createdAt: new Date(w.createdAt),
+      })),
     ),
   );
   await batched(h.feedback, 5000, (fs) =>

@@ -74,6 +74,8 @@ export async function demo(config: AppConfig, seed = 7): Promise<DemoResult> {
 /** An advocate and when they started sharing (after their own first use). */
 interface Sharer {
   advocate: Advocate;
+  /** The advocate's own customer id at the brand (their email is `<id>@example.com`). */
+  externalId: string;
   since: number;
 }
 
@@ -171,11 +173,12 @@ class DemoHistory {
     });
     const customerId = await this.w.customer(this.tenantId, externalId);
     const advocate = (await this.w.score(this.tenantId, customerId)).find((a) => a.campaignId === this.campaignId);
-    return advocate && { advocate, since: this.clamp(used + this.int(1, 4) * DAY) };
+    return advocate && { advocate, externalId, since: this.clamp(used + this.int(1, 4) * DAY) };
   }
 
   /** An advocate shares now and then; friends click, some sign up, some buy, some cheat. */
-  private async spread({ advocate: a, since: from }: Sharer): Promise<Friend[]> {
+  private async spread(sharer: Sharer): Promise<Friend[]> {
+    const { advocate: a, since: from } = sharer;
     const favourite = this.pick(CHANNELS);
     const shares = this.r() < 0.15 ? 0 : this.int(1, 6);
     const clicks: Click[] = [];
@@ -191,10 +194,10 @@ class DemoHistory {
         if (this.r() < 0.3) clicks.push(this.click(a, channel, visitor, this.clamp(clickAt + this.r() * 4 * DAY), 'human'));
         if (this.r() < 0.2)
           clicks.push(this.click(a, channel, randomBytes(9).toString('base64url'), clickAt, this.r() < 0.5 ? 'bot' : 'preview'));
-        if (this.r() < 0.4) friends.push(await this.friend(a, visitor, this.clamp(clickAt + this.int(5, 600) * 60_000)));
+        if (this.r() < 0.4) friends.push(await this.friend(sharer, visitor, this.clamp(clickAt + this.int(5, 600) * 60_000)));
       }
     }
-    if (this.r() < 0.2) friends.push(await this.friend(a, null, this.clamp(from + this.r() * (this.now - from))));
+    if (this.r() < 0.2) friends.push(await this.friend(sharer, null, this.clamp(from + this.r() * (this.now - from))));
     await this.w.pastClicks(clicks);
     return friends;
   }
@@ -221,12 +224,13 @@ class DemoHistory {
    * person under another spelling of the advocate's email (blocked), or a disposable address (held
    * for review). Referral code when they came without a click.
    */
-  private async friend(a: Advocate, visitor: string | null, at: number): Promise<Friend> {
+  private async friend(sharer: Sharer, visitor: string | null, at: number): Promise<Friend> {
+    const a = sharer.advocate;
     const externalId = this.id('demo-friend');
     const roll = this.r();
     const email =
       roll < 0.06
-        ? `${a.customerId.slice(0, 8)}+${externalId}@example.com`
+        ? `${sharer.externalId}+${externalId}@example.com`
         : roll < 0.12
           ? `${externalId}@mailinator.com`
           : `${externalId}@example.com`;

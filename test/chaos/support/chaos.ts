@@ -212,3 +212,31 @@ export async function privateRedis() {
     },
   };
 }
+
+/**
+ * A friend follows the advocate's link (a real redirect), then the brand reports the purchase at
+ * once with the visitor id it received: the purchase, with `clickCode` replaced by `visitorId`.
+ */
+export async function followedLink(api: { url: string }, purchase: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const { clickCode, ...rest } = purchase;
+  for (;;) {
+    const res = await fetch(`${api.url}/r/${String(clickCode)}`, {
+      redirect: 'manual',
+      headers: { 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Safari/604.1' },
+    }).catch(() => undefined);
+    if (res?.status === 302) return { ...rest, visitorId: new URL(res.headers.get('location')!).searchParams.get('tl_vid') };
+    await sleep(200);
+  }
+}
+
+/** Purchases of the tenant whose customer has no credited advocate reward: lost conversions (must be 0). */
+export async function lostConversions(db: pg.Pool, tenantId: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM events e
+     WHERE e.tenant_id = $1 AND e.type = 'purchase'
+       AND NOT EXISTS (SELECT 1 FROM referrals f JOIN rewards r ON r.referral_id = f.id
+                       WHERE f.tenant_id = $1 AND f.referred_customer_id = e.customer_id AND r.kind = 'ADVOCATE')`,
+    [tenantId],
+  );
+  return rows[0]!.n;
+}
