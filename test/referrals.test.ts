@@ -13,6 +13,8 @@ import {
   type RunningProcess,
   type TestEnv,
 } from './support/harness.js';
+import { RewardsService } from '#libs/rewards/index.js';
+import { testWorld } from './support/world.js';
 
 /** Referrals and rewards through real API and worker processes, from events as a brand sends them. */
 describe('referrals and rewards, end to end', () => {
@@ -116,8 +118,13 @@ describe('referrals and rewards, end to end', () => {
     ]);
     expect(friendRewards).toEqual([{ kind: 'FRIEND', amount: '500', status: 'PENDING' }]);
 
-    // the clock moves past the 30-day hold: the release job makes the reward available
-    await db.query(`UPDATE rewards SET available_at = now() - interval '1 minute' WHERE tenant_id = $1`, [s.tenantId]);
+    // the clock moves past the 30-day hold: the release makes the reward available
+    const world = await testWorld(env);
+    try {
+      await world.app.get(RewardsService).releaseDue(new Date(Date.now() + 31 * 86_400_000));
+    } finally {
+      await world.close();
+    }
     await eventually(async () => (await balance(s.apiKey, s.advocateId)).available === 1235 || undefined, 30_000, 'the release');
 
     const payout = await gql(

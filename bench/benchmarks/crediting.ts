@@ -2,6 +2,9 @@
 import { randomBytes } from 'node:crypto';
 import { Queue, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
+import { loadConfig } from '#libs/config/index.js';
+import { ReferralRepository } from '#libs/referrals/index.js';
+import { openWorld } from '#libs/world/index.js';
 import type { Proc, World } from '../lib/env.js';
 import { log, sleep, until } from '../lib/load.js';
 import { result, round, type Result } from '../lib/report.js';
@@ -32,27 +35,55 @@ async function drained(q: Queue): Promise<boolean> {
   return Object.values(c).every((n) => n === 0);
 }
 
-/** `n` converted referrals of `advocates` advocates, inserted with SQL; returns their ids. */
+/**
+ * `n` converted referrals of `advocates` advocates, left for the worker to credit; returns their ids.
+ * Customers and advocates are inserted with SQL, the referrals through their repository's bulk import.
+ */
 export async function seedConversions(world: World, n: number, advocates = 100): Promise<string[]> {
   const tag = randomBytes(3).toString('hex');
-  await world.db.query(
+  const { rows: advocateRows } = await world.db.query<{ id: string }>(
     `WITH c AS (INSERT INTO customers (tenant_id, external_id, name)
                 SELECT $1, 'adv-${tag}-' || g, 'Advocate' FROM generate_series(1, $3) g RETURNING id)
      INSERT INTO advocates (tenant_id, campaign_id, customer_id, code, portal_token)
-     SELECT $1, $2, c.id, 'C${tag}' || row_number() OVER (), md5(random()::text || c.id::text) FROM c`,
+     SELECT $1, $2, c.id, 'C${tag}' || row_number() OVER (), md5(random()::text || c.id::text) FROM c RETURNING id`,
     [world.tenantId, world.campaignId, advocates],
   );
-  const { rows } = await world.db.query<{ id: string }>(
-    `WITH a AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS i FROM advocates WHERE tenant_id = $1 AND code LIKE 'C${tag}%'),
-          c AS (INSERT INTO customers (tenant_id, external_id, name)
-                SELECT $1, 'friend-${tag}-' || g, 'Friend' FROM generate_series(1, $3) g RETURNING id),
-          n AS (SELECT id, row_number() OVER () AS k FROM c)
-     INSERT INTO referrals (tenant_id, campaign_id, advocate_id, referred_customer_id, status, attributed_by, amount, currency, converted_at)
-     SELECT $1, $2, a.id, n.id, 'CONVERTED', 'REFERRAL_CODE', 5000, 'USD', now() FROM n JOIN a ON a.i = n.k % $4
-     RETURNING id`,
-    [world.tenantId, world.campaignId, n, advocates],
+  const { rows: friends } = await world.db.query<{ id: string }>(
+    `INSERT INTO customers (tenant_id, external_id, name) SELECT $1, 'friend-${tag}-' || g, 'Friend' FROM generate_series(1, $2) g RETURNING id`,
+    [world.tenantId, n],
   );
-  return rows.map((r) => r.id);
+  const app = await openWorld(loadConfig(world.env));
+  try {
+    const referrals = app.app.get(ReferralRepository);
+    const now = new Date();
+    const ids: string[] = [];
+    for (let i = 0; i < n; i += 5000) {
+      ids.push(
+        ...(await referrals.importHistory(
+          world.tenantId,
+          world.campaignId,
+          friends.slice(i, i + 5000).map((f, k) => ({
+            advocateId: advocateRows[(i + k) % advocateRows.length]!.id,
+            referredCustomerId: f.id,
+            status: 'CONVERTED' as const,
+            attributedBy: 'REFERRAL_CODE' as const,
+            visitorId: null,
+            orderId: `bench-${tag}-${i + k}`,
+            amount: 5000,
+            currency: 'USD',
+            refundedAmount: 0,
+            convertedAt: now,
+            createdAt: now,
+            riskDecision: 'ALLOW' as const,
+            toCredit: true,
+          })),
+        )),
+      );
+    }
+    return ids;
+  } finally {
+    await app.close();
+  }
 }
 
 async function rewardsOf(world: World, ids: string[]): Promise<number> {

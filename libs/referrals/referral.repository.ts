@@ -44,6 +44,8 @@ export interface HistoricReferral {
   convertedAt: Date | null;
   createdAt: Date;
   riskDecision: 'ALLOW' | 'REVIEW' | 'BLOCK';
+  /** Left for the worker to credit (a benchmark's load); otherwise its rewards are loaded with it. */
+  toCredit?: boolean;
 }
 
 /** The columns a change may set, by field name. */
@@ -135,10 +137,11 @@ export class ReferralRepository {
     const inserted = await this.db.query<{ id: string }>(
       `INSERT INTO referrals (tenant_id, campaign_id, id, advocate_id, referred_customer_id, status, attributed_by, visitor_id, order_id,
          amount, currency, refunded_amount, converted_at, created_at, risk_decision, rewards_version)
-       SELECT $1, $2, coalesce(id, gen_random_uuid()), adv, cust, st, by, vis, ord, amt, cur, ref, conv, cr, risk, 1
+       SELECT $1, $2, coalesce(id, gen_random_uuid()), adv, cust, st, by, vis, ord, amt, cur, ref, conv, cr, risk,
+         CASE WHEN pending THEN 0 ELSE 1 END
        FROM unnest($3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[], $11::text[],
-         $12::bigint[], $13::timestamptz[], $14::timestamptz[], $15::text[])
-         AS u(id, adv, cust, st, by, vis, ord, amt, cur, ref, conv, cr, risk)
+         $12::bigint[], $13::timestamptz[], $14::timestamptz[], $15::text[], $16::boolean[])
+         AS u(id, adv, cust, st, by, vis, ord, amt, cur, ref, conv, cr, risk, pending)
        RETURNING id`,
       [
         tenantId,
@@ -156,6 +159,7 @@ export class ReferralRepository {
         col((r) => r.convertedAt),
         col((r) => r.createdAt),
         col((r) => r.riskDecision),
+        col((r) => r.toCredit ?? false),
       ],
     );
     return inserted.map((r) => r.id);
