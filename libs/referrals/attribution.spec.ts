@@ -1,7 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import type { RiskAssessment } from '#libs/fraud/index.js';
-import { byOccurrence, deriveReferrals, existingCustomerReason, type AdvocateHit, type Assessor, type ConversionEvent } from './attribution.js';
+import {
+  byOccurrence,
+  deriveReferrals,
+  existingCustomerReason,
+  type AdvocateHit,
+  type Assessor,
+  type ConversionEvent,
+} from './attribution.js';
 import { canMove } from './referral-lifecycle.js';
 import { refundedTotal } from './refunds.js';
 
