@@ -6,7 +6,7 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
   return {
     type: 'postgres',
     url: config.database.url,
-    // Entities are not registered: repositories speak SQL (see STYLE.md); TypeORM runs the
+    // Entities are not registered: repositories speak SQL (docs/architecture.md); TypeORM runs the
     // migrations and owns the pool and transactions.
     entities: [],
     migrations,
