@@ -250,13 +250,16 @@ describe('foundation', () => {
       }
     });
 
-    it('keeps schema.graphql in step with the code', async () => {
+    it('keeps schema.graphql and the webhook events schema in step with the code', async () => {
       const out = join(tmpdir(), `schema-${process.pid}.graphql`);
-      const { code, stderr } = await cli(['schema', '--out', out], env);
+      const webhooks = join(tmpdir(), `webhooks-${process.pid}.json`);
+      const { code, stderr } = await cli(['schema', '--out', out, '--webhooks-out', webhooks], env);
       expect(stderr).toBe('');
       expect(code).toBe(0);
       expect(await readFile(out, 'utf8')).toBe(await readFile('schema.graphql', 'utf8'));
+      expect(await readFile(webhooks, 'utf8')).toBe(await readFile('docs/webhook-events.schema.json', 'utf8'));
       await rm(out);
+      await rm(webhooks);
     });
   });
 

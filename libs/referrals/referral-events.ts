@@ -1,7 +1,8 @@
+import type { OutboxEventMap } from '#libs/outbox/index.js';
 import type { Referral } from './referral.js';
 
-/** The `referral.converted` outbox payload. */
-export function referralEvent(r: Referral): Record<string, unknown> {
+/** The `referral.converted` payload of a referral that just converted (REVERSED: its order was refunded in full first). */
+export function referralEvent(r: Referral): OutboxEventMap['referral.converted'] {
   return {
     referralId: r.id,
     campaignId: r.campaignId,
@@ -10,6 +11,6 @@ export function referralEvent(r: Referral): Record<string, unknown> {
     orderId: r.orderId,
     amount: r.amount,
     currency: r.currency,
-    status: r.status,
+    status: r.status === 'REVERSED' ? 'REVERSED' : 'CONVERTED',
   };
 }

@@ -4,7 +4,7 @@ import { Db, type Sql } from '#libs/database/index.js';
 import { AdvocateRepository } from '#libs/advocates/index.js';
 import { CampaignRepository, type Campaign } from '#libs/campaigns/index.js';
 import { LedgerService, type AccountRef } from '#libs/ledger/index.js';
-import { OutboxWriter } from '#libs/outbox/index.js';
+import { OutboxWriter, type OutboxEventMap } from '#libs/outbox/index.js';
 import { ReferralRepository, type Referral } from '#libs/referrals/index.js';
 import { limitReason, planCredit, reversalTarget, type PlannedReward, type Spent } from './credit-plan.js';
 import { RewardRepository, type Payout } from './reward.repository.js';
@@ -259,7 +259,7 @@ function expenseOf(campaignId: string): AccountRef {
   return { ownerType: 'campaign', ownerId: campaignId, kind: 'reward_expense' };
 }
 
-export function rewardEvent(r: Reward): Record<string, unknown> {
+export function rewardEvent(r: Reward): OutboxEventMap['reward.credited'] {
   return {
     rewardId: r.id,
     referralId: r.referralId,

@@ -1,5 +1,6 @@
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { webhookEventsJsonSchema } from '#libs/outbox/index.js';
 import type { AppConfig } from '#libs/config/index.js';
 import { createDataSource, Db, runMigrations } from '#libs/database/index.js';
 import { TenantRepository, TenantsService } from '#libs/tenants/index.js';
@@ -20,10 +21,15 @@ export async function createTenant(config: AppConfig, name: string): Promise<{ t
   }
 }
 
-export async function writeSchema(out?: string): Promise<void> {
+/** The committed contracts: schema.graphql (GraphQL) and docs/webhook-events.schema.json (webhook bodies). */
+export async function writeSchema(out?: string, webhooksOut?: string): Promise<void> {
   // Loaded lazily: it pulls in the whole API.
   const { schemaSdl } = await import('../../api/src/graphql/schema-file.js');
   const file = out ?? join(process.cwd(), 'schema.graphql');
   await writeFile(file, await schemaSdl());
   process.stdout.write(`wrote ${file}\n`);
+  const webhooks = webhooksOut ?? join(process.cwd(), 'docs', 'webhook-events.schema.json');
+  await mkdir(dirname(webhooks), { recursive: true });
+  await writeFile(webhooks, `${JSON.stringify(webhookEventsJsonSchema(), null, 2)}\n`);
+  process.stdout.write(`wrote ${webhooks}\n`);
 }

@@ -39,7 +39,8 @@ Commands:
   start                      run API and worker together (local PostgreSQL/Redis found or started)
   migrate                    apply pending database migrations
   tenant:create --name <n>   create a tenant; prints {"tenantId": ..., "apiKey": ...}
-  schema [--out <file>]      regenerate schema.graphql from the code
+  schema [--out <file>] [--webhooks-out <file>]
+                             regenerate schema.graphql and docs/webhook-events.schema.json from the code
   demo                       create a demo tenant with an active campaign and a generated history;
                              prints {"apiKey", "tenantId", "campaignId", "sharePageUrl", "dashboardUrl"}
 `;
@@ -48,7 +49,7 @@ async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   const { values } = parseArgs({
     args: rest,
-    options: { name: { type: 'string' }, out: { type: 'string' } },
+    options: { name: { type: 'string' }, out: { type: 'string' }, 'webhooks-out': { type: 'string' } },
     allowPositionals: true,
     strict: false,
   });
@@ -73,7 +74,10 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'schema':
-      await writeSchema(typeof values.out === 'string' ? values.out : undefined);
+      await writeSchema(
+        typeof values.out === 'string' ? values.out : undefined,
+        typeof values['webhooks-out'] === 'string' ? values['webhooks-out'] : undefined,
+      );
       return;
     default:
       throw new UsageError(command ? `Unknown command "${command}"` : 'No command given');

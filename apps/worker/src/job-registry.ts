@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
-import { JOB_HANDLER, JOB_NAMES, JOB_QUEUE, QUEUE_NAMES, type JobName, type QueueName } from '#libs/queue/index.js';
+import { JOB_NAMES, JOB_QUEUE, QUEUE_NAMES, jobHandlersOf, type JobName, type QueueName } from '#libs/queue/index.js';
 
 const PROCESSOR_QUEUE = 'bullmq:processor_metadata';
 
@@ -51,19 +51,8 @@ export class JobRegistry implements OnModuleInit {
       const instance = wrapper.instance as object | undefined;
       if (!instance || typeof instance !== 'object' || !wrapper.metatype) continue;
       const queueMeta = Reflect.getMetadata(PROCESSOR_QUEUE, wrapper.metatype) as { name?: string } | undefined;
-      let proto = Object.getPrototypeOf(instance) as object | null;
-      const seen = new Set<string>();
-      while (proto && proto !== Object.prototype) {
-        for (const key of Object.getOwnPropertyNames(proto)) {
-          if (seen.has(key)) continue;
-          seen.add(key);
-          // Descriptors, not property reads: reading a getter here could have side effects.
-          const fn = Object.getOwnPropertyDescriptor(proto, key)?.value as unknown;
-          const job = typeof fn === 'function' ? (Reflect.getMetadata(JOB_HANDLER, fn) as string | undefined) : undefined;
-          if (job) sites.push({ job, where: `${wrapper.metatype.name}.${key}`, queue: queueMeta?.name });
-        }
-        proto = Object.getPrototypeOf(proto) as object | null;
-      }
+      for (const h of jobHandlersOf(instance))
+        sites.push({ job: h.job, where: `${wrapper.metatype.name}.${h.method}`, queue: queueMeta?.name });
     }
     const queues = consumedQueues(this.config);
     const problems = handlerProblems(

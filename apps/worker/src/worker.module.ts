@@ -22,6 +22,7 @@ import { WebhooksModule } from '#libs/webhooks/index.js';
 import { WebhooksProcessor } from './webhooks/webhooks.processor.js';
 import { WebhookSweeper } from './webhooks/webhook-sweeper.js';
 import { consumedQueues } from './job-registry.js';
+import { TestFaults } from './test-faults.js';
 
 /** The processor of each queue. */
 const PROCESSORS = {
@@ -56,7 +57,15 @@ export class WorkerModule {
         WebhooksModule,
       ],
       // WORKER_QUEUES runs a worker on some queues only (a dedicated click flusher, say).
-      providers: [JobRegistry, ConcurrencySetter, Scheduler, ...processors, ...(queues.includes('webhooks') ? [WebhookSweeper] : [])],
+      providers: [
+        JobRegistry,
+        ConcurrencySetter,
+        Scheduler,
+        ...processors,
+        ...(queues.includes('webhooks') ? [WebhookSweeper] : []),
+        // The chaos suite's crash between a commit and its job's acknowledgement (loadConfig keeps it 0 outside NODE_ENV=test).
+        ...(config.faults.killAfterCommitProbability > 0 ? [TestFaults] : []),
+      ],
     };
   }
 }

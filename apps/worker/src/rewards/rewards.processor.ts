@@ -1,6 +1,4 @@
-import { Inject } from '@nestjs/common';
 import { Processor } from '@nestjs/bullmq';
-import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
 import { HandlesJob, JobProcessor, QueueProducer, type JobMap } from '#libs/queue/index.js';
 import { RewardsService } from '#libs/rewards/index.js';
 import { EventEffectsService, ReferralsService, type Applied } from '#libs/referrals/index.js';
@@ -12,7 +10,6 @@ export class RewardsProcessor extends JobProcessor {
     private readonly referrals: ReferralsService,
     private readonly producer: QueueProducer,
     private readonly effects: EventEffectsService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     super();
   }
@@ -35,10 +32,7 @@ export class RewardsProcessor extends JobProcessor {
 
   @HandlesJob('reward.credit')
   async credit({ tenantId, referralId }: JobMap['reward.credit']): Promise<number> {
-    const credited = (await this.rewards.sync(tenantId, referralId)).length;
-    // Test-only (0 outside NODE_ENV=test): die between the ledger commit and the job's acknowledgement.
-    if (credited > 0 && Math.random() < this.config.faults.killAfterCommitProbability) process.kill(process.pid, 'SIGKILL');
-    return credited;
+    return (await this.rewards.sync(tenantId, referralId)).length;
   }
 
   @HandlesJob('rewards.release')
