@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { decodeHTML } from 'entities';
 import { mkdir } from 'node:fs/promises';
 import type pg from 'pg';
 import {
@@ -64,20 +65,22 @@ describe('share page', () => {
     const html = await res.text();
     expect(html).toContain('<html lang="en">');
     expect(html).toContain('name="viewport"');
-    expect(html).toContain('Give &#60;b&#62;10&#60;/b&#62; &#38; get &#34;10&#34;');
+    expect(html).toContain('Give &lt;b&gt;10&lt;&#x2F;b&gt; &amp; get &quot;10&quot;');
     expect(html).not.toContain('<script>alert(1)</script>');
     expect(html).toContain('Hi Ada,');
     expect(html).not.toContain('Lovelace');
     expect(html).not.toContain('ada@example.com');
-    expect(html).toContain(`/r/${advocate.code}/copy`);
-    expect(html).toMatch(/<svg[^>]*viewBox/);
-    expect(html).toContain('https://wa.me/?text=');
-    expect(html).toContain('https://twitter.com/intent/tweet?text=');
-    expect(html).toContain('mailto:?subject=');
-    expect(html).toContain('sms:?&#38;body=');
-    expect(html).toContain('https://www.facebook.com/sharer/sharer.php?u=');
-    expect(html).toContain('https://www.linkedin.com/sharing/share-offsite/?url=');
-    expect(html).toContain(`https://mastodon.social/share?text=`);
+    // What the browser reads: attribute values decoded.
+    const page = decodeHTML(html);
+    expect(page).toContain(`/r/${advocate.code}/copy`);
+    expect(page).toMatch(/<svg[^>]*viewBox/);
+    expect(page).toContain('https://wa.me/?text=');
+    expect(page).toContain('https://twitter.com/intent/tweet?text=');
+    expect(page).toContain('mailto:?subject=');
+    expect(page).toContain('sms:?&body=');
+    expect(page).toContain('https://www.facebook.com/sharer/sharer.php?u=');
+    expect(page).toContain('https://www.linkedin.com/sharing/share-offsite/?url=');
+    expect(page).toContain(`https://mastodon.social/share?text=`);
     expect(html).toMatch(/<dt>Clicks<\/dt><dd>2<\/dd>/);
     expect(html).toContain('$0.00');
   });

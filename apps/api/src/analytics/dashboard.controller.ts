@@ -4,8 +4,8 @@ import type { FastifyReply } from 'fastify';
 import { AnalyticsService } from '#libs/analytics/index.js';
 import { AdvocatesService } from '#libs/advocates/index.js';
 import { Public } from '../common/auth.js';
-import { pageHeaders } from '../links/html.js';
-import { HtmlErrorFilter } from '../links/html-error.filter.js';
+import { pageHeaders } from '../pages/layout.js';
+import { HtmlErrorFilter } from '../pages/html-error.filter.js';
 import { linkRefusedPage, renderDashboard } from './dashboard.view.js';
 
 const LEADERS = 10;

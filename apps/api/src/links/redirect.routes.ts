@@ -3,7 +3,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RedirectService, type RedirectOutcome } from '#libs/links/index.js';
-import { notFoundPage, pageHeaders } from './html.js';
+import { notFoundPage, pageHeaders } from '../pages/layout.js';
 import { LinksMetrics } from './links.metrics.js';
 
 type RedirectRequest = FastifyRequest<{ Params: { code: string; channel?: string } }>;

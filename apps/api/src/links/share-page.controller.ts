@@ -4,8 +4,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { VISITOR_COOKIE, VISITOR_IN_COOKIE } from '#libs/links/index.js';
 import { SharePageService } from '#libs/portal/index.js';
 import { Public } from '../common/auth.js';
-import { pageHeaders } from './html.js';
-import { HtmlErrorFilter } from './html-error.filter.js';
+import { pageHeaders } from '../pages/layout.js';
+import { HtmlErrorFilter } from '../pages/html-error.filter.js';
 import { renderSharePage } from './share-page.view.js';
 
 /** The advocate's share page, and the shares its buttons record. */

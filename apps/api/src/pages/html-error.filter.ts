@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { errorBody } from '../common/error.filter.js';
-import { errorPage, notFoundPage, pageHeaders } from './html.js';
+import { errorPage, notFoundPage, pageHeaders } from './layout.js';
 
 /** Errors of HTML pages as pages in the same style: 404 for unknown tokens, a plain error otherwise. */
 @Catch()
