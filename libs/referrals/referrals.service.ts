@@ -394,10 +394,7 @@ export class ReferralsService {
     if (!isUuid(campaignId) || !(await this.campaigns.findById(tenantId, campaignId))) throw new NotFoundError('Campaign', campaignId);
     let key: [string, string] | undefined;
     if (after) {
-      const [at, id] = decodeCursor(after);
-      if (typeof at !== 'string' || typeof id !== 'string' || !isUuid(id))
-        throw new ValidationError([{ field: 'after', message: 'is not a cursor of this list' }]);
-      key = [at, id];
+      key = decodeCursor(after, ['timestamp', 'uuid']);
     }
     const rows = await this.db.query<ReferralRow>(
       `SELECT ${REFERRAL_COLUMNS} FROM referrals

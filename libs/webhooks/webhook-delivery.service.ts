@@ -37,8 +37,8 @@ export class WebhookDeliveryService {
     // What to enqueue once the lease is released (before, the next job could find it still held).
     let then: (() => Promise<void>) | undefined;
     try {
-      // Throws if SECRET_KEY changed since the endpoint was created: the job fails, the lease is freed.
-      const secret = open(this.config.secretKey, ENDPOINT_SECRET_PURPOSE, lease.secretSealed);
+      // Throws if neither SECRET_KEY nor SECRET_KEY_PREVIOUS sealed it: the job fails, the lease is freed.
+      const secret = open(this.config.secretKeys, ENDPOINT_SECRET_PURPOSE, lease.secretSealed);
       for (;;) {
         const delivery = await this.repo.nextPending(tenantId, endpointId);
         if (!delivery) return;

@@ -82,10 +82,7 @@ export class WebhooksService {
     const limit = clampFirst(first);
     let beforeSeq: string | undefined;
     if (after) {
-      const [seq] = decodeCursor(after);
-      if (typeof seq !== 'string' || !/^\d+$/.test(seq))
-        throw new ValidationError([{ field: 'after', message: 'is not a cursor of this list' }]);
-      beforeSeq = seq;
+      [beforeSeq] = decodeCursor(after, ['seq']);
     }
     await this.get(tenantId, endpointId);
     const rows = await this.repo.pageDeliveries(tenantId, endpointId, limit + 1, beforeSeq);

@@ -25,8 +25,10 @@ export class RedirectRoutes implements OnModuleInit {
   onModuleInit(): void {
     const fastify = this.adapter.httpAdapter.getInstance<FastifyInstance>();
     const handler = (req: RedirectRequest, reply: FastifyReply) => this.handle(req, reply);
-    fastify.get('/r/:code', handler);
-    fastify.get('/r/:code/:channel', handler);
+    // Not counted in Redis (a round trip per click); limited in process below.
+    const options = { config: { rateLimit: false } } as const;
+    fastify.get('/r/:code', options, handler);
+    fastify.get('/r/:code/:channel', options, handler);
   }
 
   private handle(req: RedirectRequest, reply: FastifyReply): Promise<void> | void {
