@@ -207,7 +207,7 @@ describe('hardening for the open internet', () => {
 
     it('answers forged cursors on every paginated list with BAD_USER_INPUT, never PostgreSQL', async () => {
       const endpoint = (
-        await gql(api, tenant.apiKey, `mutation { createWebhookEndpoint(url: "https://hooks.example.com/x", events: ["*"]) { id } }`)
+        await gql(api, tenant.apiKey, `mutation { createWebhookEndpoint(url: "https://93.184.216.34/hooks", events: ["*"]) { id } }`)
       ).data;
       const lists = [
         (after: string) => `{ campaigns(after: "${after}") { edges { cursor } } }`,

@@ -40,7 +40,7 @@ describe('chaos: forgery', () => {
       advocates[0]!.id,
     ]);
     const portalToken = tokenRows[0]!.portal_token;
-    const revoked = await gql(api, victim.apiKey, `mutation { createApiKey(name: "soon revoked") { id key } }`);
+    const revoked = await gql(api, victim.apiKey, `mutation { createApiKey(name: "soon revoked", scopes: [ADMIN]) { id key } }`);
     await gql(api, victim.apiKey, `mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: revoked.data!.createApiKey.id });
     const revokedKey = revoked.data!.createApiKey.key as string;
 

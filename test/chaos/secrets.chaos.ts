@@ -43,7 +43,10 @@ describe('chaos: secrets at rest', () => {
     const tenant = await createTenant(env, 'Chaos secrets');
     const keys = [tenant.apiKey];
     for (let i = 0; i < 3; i++)
-      keys.push((await gql(api, tenant.apiKey, `mutation { createApiKey(name: "k${i}") { key } }`)).data!.createApiKey.key as string);
+      keys.push(
+        (await gql(api, tenant.apiKey, `mutation { createApiKey(name: "k${i}", scopes: [ADMIN]) { key } }`)).data!.createApiKey
+          .key as string,
+      );
     expect(
       (await gql(api, tenant.apiKey, `mutation($s: String!) { setStripeWebhookSecret(secret: $s) }`, { s: STRIPE_SECRET })).data,
     ).toEqual({

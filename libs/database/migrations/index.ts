@@ -8,6 +8,7 @@ import { Stripe1700000000402 } from './1700000000402-stripe.js';
 import { Moments1700000000100 } from './1700000000100-moments.js';
 import { LinksClicksShares1700000000200 } from './1700000000200-links-clicks-shares.js';
 import { Analytics1700000000500 } from './1700000000500-analytics.js';
+import { Hardening1700000000600 } from './1700000000600-hardening.js';
 
 /** Every migration, in order. Listed explicitly: ESM builds cannot rely on TypeORM's glob loading. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   EventEffects1700000000401,
   Stripe1700000000402,
   Analytics1700000000500,
+  Hardening1700000000600,
 ];

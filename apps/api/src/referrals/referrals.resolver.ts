@@ -13,6 +13,7 @@ import {
 } from '#libs/referrals/index.js';
 import { RewardsService, type Reward as RewardEntity } from '#libs/rewards/index.js';
 import { CurrentPrincipal, TenantId } from '../common/auth.js';
+import { Audited } from '../audit/audited.js';
 import type { Principal } from '#libs/tenants/index.js';
 import { pageComplexity, toConnection } from '../graphql/connection.js';
 import { Payout, Referral, ReferralConnection, ReferralStatusEnum, Reward, Risk } from './referral.model.js';
@@ -32,11 +33,13 @@ export class ReferralsResolver {
   }
 
   @Mutation(() => Referral, { description: 'Approves a referral held for review; its rewards are released when the hold ends.' })
+  @Audited('REFERRAL_APPROVED', ({ args }) => ({ type: 'referral', id: String(args.id) }))
   approveReferral(@CurrentPrincipal() principal: Principal, @Args('id', { type: () => ID }) id: string) {
     return this.review.approve(principal.tenantId, id, principal.apiKeyName);
   }
 
   @Mutation(() => Referral, { description: 'Rejects a referral; its rewards are reversed through the ledger.' })
+  @Audited('REFERRAL_REJECTED', ({ args }) => ({ type: 'referral', id: String(args.id), details: { reason: args.reason } }))
   rejectReferral(@CurrentPrincipal() principal: Principal, @Args('id', { type: () => ID }) id: string, @Args('reason') reason: string) {
     return this.review.reject(principal.tenantId, id, reason, principal.apiKeyName);
   }
@@ -92,6 +95,11 @@ export class ReferralsResolver {
   }
 
   @Mutation(() => Payout)
+  @Audited('PAYOUT_RECORDED', ({ args, result }) => ({
+    type: 'advocate',
+    id: String(args.advocateId),
+    details: { payoutId: (result as Payout).id, amount: args.amount, currency: args.currency, reference: args.reference },
+  }))
   recordPayout(
     @TenantId() tenantId: string,
     @Args('advocateId', { type: () => ID }) advocateId: string,
