@@ -384,6 +384,15 @@ export class ReferralsService {
     return toReferral(row);
   }
 
+  /** Referrals by id, for request-scoped loaders. */
+  async getMany(tenantId: string, ids: readonly string[]): Promise<Referral[]> {
+    const rows = await this.db.query<ReferralRow>(
+      `SELECT ${REFERRAL_COLUMNS} FROM referrals WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
+      [tenantId, ids.filter(isUuid)],
+    );
+    return rows.map(toReferral);
+  }
+
   async page(
     tenantId: string,
     campaignId: string,

@@ -313,6 +313,20 @@ export class RewardsService {
     return rows.map(toReward);
   }
 
+  /** One page of the advocate's own rewards, oldest first (the API's `rewards(advocateId)`). */
+  async pageForAdvocate(tenantId: string, advocateId: string, first: number, after?: [string, string]) {
+    if (!isUuid(advocateId) || !(await this.db.one(`SELECT 1 FROM advocates WHERE tenant_id = $1 AND id = $2`, [tenantId, advocateId]))) {
+      throw new NotFoundError('Advocate', advocateId);
+    }
+    const rows = await this.db.query<RewardRow>(
+      `SELECT ${REWARD_COLUMNS} FROM rewards WHERE tenant_id = $1 AND advocate_id = $2 AND kind = 'ADVOCATE'
+         AND ($3::timestamptz IS NULL OR (created_at, id) > ($3::timestamptz, $4::uuid))
+       ORDER BY created_at, id LIMIT $5`,
+      [tenantId, advocateId, after?.[0] ?? null, after?.[1] ?? null, first + 1],
+    );
+    return { items: rows.slice(0, first).map(toReward), hasNextPage: rows.length > first };
+  }
+
   /** Both rewards of referrals (the advocate's and the friend's), for request-scoped loaders. */
   async forReferrals(tenantId: string, referralIds: readonly string[]): Promise<Reward[]> {
     const rows = await this.db.query<RewardRow>(

@@ -69,6 +69,9 @@ export class Reward {
 }
 
 @ObjectType()
+export class RewardConnection extends Connection(Reward) {}
+
+@ObjectType()
 export class Balance {
   @Field(() => Int) pending!: number;
   @Field(() => Int) available!: number;

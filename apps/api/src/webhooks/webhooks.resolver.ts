@@ -2,7 +2,7 @@ import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { WebhooksService, deliveryCursor, type DeliveryWithLog, type WebhookEndpoint as Endpoint } from '#libs/webhooks/index.js';
 import { TenantId } from '../common/auth.js';
 import { Audited } from '../audit/audited.js';
-import { pageComplexity, toConnection } from '../graphql/connection.js';
+import { boundedListComplexity, pageComplexity, toConnection } from '../graphql/connection.js';
 import { WebhookDelivery, WebhookDeliveryConnection, WebhookEndpoint } from './webhook.model.js';
 
 function toEndpoint(e: Endpoint, secret: string | null = null): WebhookEndpoint {
@@ -41,7 +41,7 @@ function toDelivery(d: DeliveryWithLog): WebhookDelivery {
 export class WebhooksResolver {
   constructor(private readonly webhooks: WebhooksService) {}
 
-  @Query(() => [WebhookEndpoint])
+  @Query(() => [WebhookEndpoint], { complexity: boundedListComplexity(20), description: 'At most 20 per tenant.' })
   async webhookEndpoints(@TenantId() tenantId: string) {
     return (await this.webhooks.list(tenantId)).map((e) => toEndpoint(e));
   }
