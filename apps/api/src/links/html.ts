@@ -53,6 +53,14 @@ export function notFoundPage(nonce: string, what = 'link'): string {
   );
 }
 
+export function tooManyPage(nonce: string): string {
+  return layout(
+    'Too many requests',
+    `<h1>Too many requests</h1><p class="muted">Please wait a minute, then open the link again.</p>`,
+    nonce,
+  );
+}
+
 export function errorPage(nonce: string): string {
   return layout('Something went wrong', `<h1>Something went wrong</h1><p class="muted">Please try again in a moment.</p>`, nonce);
 }

@@ -2,11 +2,12 @@ import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { MetricsService } from './metrics.service.js';
 import { OpsController } from './ops.controller.js';
+import { MetricsServer } from './metrics-server.js';
 
 @Module({
   imports: [TerminusModule.forRoot({ logger: false, gracefulShutdownTimeoutMs: 0 })],
   controllers: [OpsController],
-  providers: [MetricsService],
+  providers: [MetricsService, MetricsServer],
   exports: [MetricsService],
 })
 export class OpsModule {}
