@@ -32,8 +32,9 @@ export async function start(): Promise<void> {
     log('stopping…');
     await startup; // a service being started is stopped too, once it is up
     await Promise.all(children.map((child) => stopChild(child)));
-    for (const service of services.reverse())
-      await service.stop?.().catch((e: unknown) => log(`stopping ${service.description}: ${String(e)}`));
+    for (const service of services.reverse()) {
+      await withTimeout(service.stop?.(), 20_000).catch((e: unknown) => log(`stopping ${service.description}: ${String(e)}`));
+    }
     process.exit(code);
   };
   for (const signal of STOP_SIGNALS) process.once(signal, () => void stop(0));
@@ -98,6 +99,15 @@ async function boot(services: Service[], children: ChildProcess[], stopping: () 
     log(`  metrics   ${base}/metrics`);
     log('  create a tenant: npm run cli -- tenant:create --name Acme');
   });
+}
+
+/** A service that does not stop in time (its process already gone, say) must not hold up the exit. */
+function withTimeout(stopping: Promise<void> | undefined, ms: number): Promise<void> {
+  if (!stopping) return Promise.resolve();
+  return Promise.race([
+    stopping,
+    new Promise<void>((_, reject) => setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms).unref()),
+  ]);
 }
 
 /** SIGTERM, then wait; a child still running well after its own shutdown timeout gets SIGKILL. */
