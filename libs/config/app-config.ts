@@ -12,6 +12,7 @@ export interface AppConfig {
   database: { url: string; poolSize: number; migrationsRun: boolean };
   redis: { url: string; prefix: string };
   log: { level: string };
+  /** introspection: open to every caller (development, tests); otherwise answered to ADMIN and READ keys only. */
   graphql: { maxDepth: number; maxCost: number; maxAliases: number; introspection: boolean; landingPage: boolean };
   worker: { concurrency: number };
   /** How long marketer reads are shared between requests (0: only requests in flight share one). */
