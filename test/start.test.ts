@@ -17,7 +17,7 @@ function startScript(): string {
  * A network of its own (Linux, as root): nothing answers on 5432 or 6379 there, so `npm start`
  * starts an embedded PostgreSQL and a redis-server, as on a laptop without either.
  */
-const isolated = spawnSync('unshare', ['--net', 'true']).status === 0;
+const isolated = spawnSync('unshare', ['--net', 'sh', '-c', 'ip link set lo up']).status === 0;
 
 /** Every process below `root`, with its command line. */
 function descendants(root: number): { pid: number; cmd: string }[] {
