@@ -19,34 +19,44 @@ function startScript(): string {
  */
 const isolated = spawnSync('unshare', ['--net', 'sh', '-c', 'ip link set lo up']).status === 0;
 
-/** Every process below `root`, with its command line. */
-function descendants(root: number): { pid: number; cmd: string }[] {
-  const parent = new Map<number, number>();
-  const cmd = new Map<number, string>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-      cmd.set(Number(entry), readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' '));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  const below = (pid: number): boolean => {
-    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) if (p === root) return true;
-    return false;
-  };
-  return [...parent.keys()].filter(below).map((pid) => ({ pid, cmd: cmd.get(pid) ?? '' }));
+/** A process as /proc shows it; `started` (clock ticks after boot) tells it apart from a later one with the same pid. */
+interface Proc {
+  pid: number;
+  parent: number;
+  started: string;
+  zombie: boolean;
+  cmd: string;
 }
 
-const alive = (pid: number) => {
+function procOf(pid: number): Proc | undefined {
   try {
-    process.kill(pid, 0);
-    return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    return { pid, parent: Number(fields[1]), started: fields[19]!, zombie: fields[0] === 'Z', cmd };
   } catch {
-    return false;
+    return undefined; // exited meanwhile
   }
+}
+
+/** Every process below `root`. */
+function descendants(root: number): Proc[] {
+  const all = new Map<number, Proc>();
+  for (const entry of readdirSync('/proc')) {
+    const p = /^\d+$/.test(entry) ? procOf(Number(entry)) : undefined;
+    if (p) all.set(p.pid, p);
+  }
+  const below = (pid: number): boolean => {
+    for (let p = all.get(pid)?.parent; p !== undefined && p > 1; p = all.get(p)?.parent) if (p === root) return true;
+    return false;
+  };
+  return [...all.values()].filter((p) => below(p.pid));
+}
+
+/** Still running: the same process (not a later one given its pid), and not a zombie. */
+const alive = (p: Proc) => {
+  const now = procOf(p.pid);
+  return now !== undefined && now.started === p.started && !now.zombie;
 };
 
 describe('npm start', () => {
@@ -55,9 +65,10 @@ describe('npm start', () => {
   chmodSync(dir, 0o755);
   let child: ChildProcess | undefined;
   /** What the test started, to be killed if a failed assertion left it running. */
-  const started: { pid: number }[] = [];
+  const started: Proc[] = [];
   afterAll(() => {
-    for (const p of [...started, ...(child?.pid ? [{ pid: child.pid }] : [])]) if (alive(p.pid)) process.kill(p.pid, 'SIGKILL');
+    for (const p of started) if (alive(p)) process.kill(p.pid, 'SIGKILL');
+    if (child?.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     child?.stdout?.destroy();
     child?.stderr?.destroy();
     rmSync(dir, { recursive: true, force: true });
@@ -110,8 +121,8 @@ describe('npm start', () => {
     );
     expect(code).toBe(0);
     const deadline = Date.now() + 10_000;
-    while (running.some((p) => alive(p.pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(running.filter((p) => alive(p.pid)).map((p) => p.cmd)).toEqual([]);
+    while (running.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(running.filter(alive).map((p) => p.cmd)).toEqual([]);
     // Ordered: the worker finished before the database went away.
     expect(first.output()).not.toMatch(/terminating connection due to administrator command/);
 
