@@ -71,7 +71,11 @@ describe('foundation', () => {
     });
 
     it('creates keys that work, and revoked keys stop working at once', async () => {
-      const created = await gql(api, acme.apiKey, `mutation { createApiKey(name: "ci") { id name key prefix revokedAt } }`);
+      const created = await gql(
+        api,
+        acme.apiKey,
+        `mutation { createApiKey(name: "ci", scopes: [ADMIN]) { id name key prefix revokedAt } }`,
+      );
       const key = created.data!.createApiKey as { id: string; key: string; prefix: string };
       expect(key.key).toMatch(/^tl_live_/);
       expect(key.key.startsWith(key.prefix)).toBe(true);
@@ -84,7 +88,7 @@ describe('foundation', () => {
     });
 
     it('cannot revoke a key of another tenant', async () => {
-      const created = await gql(api, globex.apiKey, `mutation { createApiKey(name: "theirs") { id key } }`);
+      const created = await gql(api, globex.apiKey, `mutation { createApiKey(name: "theirs", scopes: [ADMIN]) { id key } }`);
       const theirs = created.data!.createApiKey as { id: string; key: string };
       const attempt = await gql(api, acme.apiKey, `mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: theirs.id });
       expect(attempt.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');

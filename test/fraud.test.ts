@@ -24,7 +24,8 @@ describe('fraud scoring and the review queue', () => {
   const uid = (p: string) => `${p}-${Date.now().toString(36)}-${++n}`;
 
   beforeAll(async () => {
-    env = testEnv();
+    // The test plays the proxy in front of the API: its X-Forwarded-For carries the client addresses.
+    env = testEnv({ TRUST_PROXY: 'loopback' });
     [api, worker] = (await Promise.all([startApi(env), startWorker(env)])) as [RunningApi, RunningProcess];
     db = pool(env);
   });

@@ -35,7 +35,8 @@ describe('links: redirect and clicks', () => {
   let campaign: TestCampaign;
 
   beforeAll(async () => {
-    env = testEnv();
+    // The test plays the proxy in front of the API (X-Forwarded-Proto: https).
+    env = testEnv({ TRUST_PROXY: 'loopback' });
     [api, worker] = await Promise.all([startApi(env), startWorker(env)]);
     db = pool(env);
     tenant = await createTenant(env, 'Links');

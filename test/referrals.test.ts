@@ -102,10 +102,10 @@ describe('referrals and rewards, end to end', () => {
     const rewards = await gql(
       api,
       s.apiKey,
-      `query($a: ID!) { rewards(advocateId: $a) { kind amount currency status availableAt referral { status orderId amount } } }`,
+      `query($a: ID!) { rewards(advocateId: $a) { edges { node { kind amount currency status availableAt referral { status orderId amount } } } } }`,
       { a: s.advocateId },
     );
-    expect(rewards.data!.rewards).toEqual([
+    expect(rewards.data!.rewards.edges.map((e: { node: unknown }) => e.node)).toEqual([
       expect.objectContaining({
         kind: 'ADVOCATE',
         amount: 1235,

@@ -19,12 +19,15 @@ import {
 
 // The verification helper of the README ("Verifying a webhook"), with types added.
 function verifyTruthloopSignature(rawBody: string, header: string, secret: string, toleranceSeconds = 300): boolean {
-  const parts = Object.fromEntries(header.split(',').map((p) => p.split('=')));
-  const t = Number(parts.t);
-  if (!Number.isInteger(t) || Math.abs(Date.now() / 1000 - t) > toleranceSeconds) return false;
+  const parts = header.split(',').map((p) => p.split('='));
+  const stamps = parts.filter(([k]) => k === 't');
+  const t = Number(stamps[0]?.[1]);
+  if (stamps.length !== 1 || !Number.isInteger(t) || Math.abs(Date.now() / 1000 - t) > toleranceSeconds) return false;
   const expected = createHmac('sha256', secret).update(`${t}.${rawBody}`).digest();
-  const given = Buffer.from(parts.v1 ?? '', 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return parts.some(([k, v]) => {
+    const given = Buffer.from(k === 'v1' ? (v ?? '') : '', 'hex');
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  });
 }
 
 interface Received {
@@ -152,6 +155,46 @@ describe('outbound webhooks', () => {
 
   afterEach(() => {
     receiver.requests.length = 0;
+  });
+
+  it('rotates the signing secret: the old one signs beside the new one for the grace period only', async () => {
+    const acme = await tenant();
+    const created = await createEndpoint(acme.apiKey, '/rotate');
+    const rotate = async (graceHours: number) => {
+      const res = await gql(
+        api,
+        acme.apiKey,
+        `mutation($id: ID!, $g: Int) { rotateWebhookSecret(id: $id, graceHours: $g) { secret previousSecretExpiresAt } }`,
+        { id: created.id, g: graceHours },
+      );
+      expect(res.errors).toBeUndefined();
+      return res.data!.rotateWebhookSecret as { secret: string; previousSecretExpiresAt: string | null };
+    };
+    const rotated = await rotate(24);
+    expect(rotated.secret).toMatch(/^whsec_/);
+    expect(rotated.secret).not.toBe(created.secret);
+    expect(Date.parse(rotated.previousSecretExpiresAt!)).toBeGreaterThan(Date.now() + 23 * 3_600_000);
+    await emit(acme.tenantId, 'advocate.enrolled', { n: 1 });
+    const [during] = await eventually(async () => receiver.at('/rotate').length === 1 && receiver.at('/rotate'), 20_000, 'a delivery');
+    const header = during!.headers['truthloop-signature'] as string;
+    expect(header).toMatch(/^t=\d+,v1=[0-9a-f]{64},v1=[0-9a-f]{64}$/);
+    expect(verifyTruthloopSignature(during!.body, header, rotated.secret)).toBe(true);
+    expect(verifyTruthloopSignature(during!.body, header, created.secret)).toBe(true);
+
+    // Rotating again with no grace: only the newest secret signs.
+    const last = await rotate(0);
+    expect(last.previousSecretExpiresAt).toBeNull();
+    await emit(acme.tenantId, 'advocate.enrolled', { n: 2 });
+    const after = await eventually(
+      async () => receiver.at('/rotate').length === 2 && receiver.at('/rotate')[1],
+      20_000,
+      'a second delivery',
+    );
+    const single = after.headers['truthloop-signature'] as string;
+    expect(single).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
+    expect(verifyTruthloopSignature(after.body, single, last.secret)).toBe(true);
+    expect(verifyTruthloopSignature(after.body, single, rotated.secret)).toBe(false);
+    expect(JSON.stringify((await db.query(`SELECT * FROM webhook_endpoints WHERE id = $1`, [created.id])).rows)).not.toContain(last.secret);
   });
 
   it('shows the signing secret once, stores it encrypted, and validates event types', async () => {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
-import { ConflictError, NotFoundError, ValidationError, decodeCursor, isUuid, parseInput } from '#libs/common/index.js';
+import { ConflictError, NotFoundError, decodeCursor, isUuid, parseInput } from '#libs/common/index.js';
 import { Db } from '#libs/database/index.js';
 import { OutboxWriter } from '#libs/outbox/index.js';
 import { CampaignsService, type Campaign } from '#libs/campaigns/index.js';
@@ -124,10 +124,7 @@ export class AdvocatesService {
     const campaign = await this.campaigns.get(tenantId, campaignId);
     let key: { createdAt: string; id: string } | undefined;
     if (after) {
-      const [createdAt, id] = decodeCursor(after);
-      if (typeof createdAt !== 'string' || typeof id !== 'string' || !isUuid(id) || Number.isNaN(Date.parse(createdAt))) {
-        throw new ValidationError([{ field: 'after', message: 'is not a cursor of this list' }]);
-      }
+      const [createdAt, id] = decodeCursor(after, ['timestamp', 'uuid']);
       key = { createdAt, id };
     }
     const rows = await this.advocates.page(tenantId, campaign.id, first + 1, key);

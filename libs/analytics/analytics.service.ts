@@ -16,11 +16,10 @@ import {
 } from './analytics.js';
 import { AnalyticsRepository } from './analytics.repository.js';
 import { ReadCache } from './read-cache.js';
-import { signDashboard, verifyDashboard, type LinkVerdict } from './dashboard-link.js';
+import { MAX_DASHBOARD_TTL_MINUTES, signDashboard, verifyDashboard, type LinkVerdict } from './dashboard-link.js';
 
 const MINUTE = 60_000;
 export const DEFAULT_DASHBOARD_TTL_MINUTES = 24 * 60;
-const MAX_DASHBOARD_TTL_MINUTES = 30 * 24 * 60;
 
 /** The campaign's figures (README, "Analytics: definitions") and its signed dashboard links. */
 @Injectable()
@@ -100,7 +99,7 @@ export class AnalyticsService {
   async verifyDashboardLink(campaignId: string, exp?: string, sig?: string): Promise<{ verdict: LinkVerdict; tenantId?: string }> {
     const tenantId = isUuid(campaignId) ? await this.repo.tenantOfCampaign(campaignId) : undefined;
     if (!tenantId) return { verdict: 'invalid' };
-    const verdict = verifyDashboard(this.config.secretKey, tenantId, campaignId, exp, sig);
+    const verdict = verifyDashboard(this.config.secretKeys, tenantId, campaignId, exp, sig);
     return verdict === 'valid' ? { verdict, tenantId } : { verdict };
   }
 }

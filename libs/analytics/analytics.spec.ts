@@ -51,22 +51,37 @@ describe('analytics formulas', () => {
 });
 
 describe('dashboard links', () => {
-  const key = 'a-secret-key-of-sixteen+';
+  const key = 'a-secret-key-of-thirty-two-chars';
   const exp = 2_000_000_000;
   const sig = signDashboard(key, 'tenant', 'campaign', exp);
-  const now = new Date(1_900_000_000_000);
+  const now = new Date((exp - 10 * 86_400) * 1000);
 
   it('accepts its own signature until it expires', () => {
-    expect(verifyDashboard(key, 'tenant', 'campaign', String(exp), sig, now)).toBe('valid');
-    expect(verifyDashboard(key, 'tenant', 'campaign', String(exp), sig, new Date(exp * 1000))).toBe('expired');
+    expect(verifyDashboard([key], 'tenant', 'campaign', String(exp), sig, now)).toBe('valid');
+    expect(verifyDashboard([key], 'tenant', 'campaign', String(exp), sig, new Date(exp * 1000))).toBe('expired');
   });
 
   it('refuses another tenant, campaign, expiry, key or a malformed signature', () => {
-    expect(verifyDashboard(key, 'other', 'campaign', String(exp), sig, now)).toBe('invalid');
-    expect(verifyDashboard(key, 'tenant', 'other', String(exp), sig, now)).toBe('invalid');
-    expect(verifyDashboard(key, 'tenant', 'campaign', String(exp + 1), sig, now)).toBe('invalid');
-    expect(verifyDashboard(`${key}x`, 'tenant', 'campaign', String(exp), sig, now)).toBe('invalid');
-    expect(verifyDashboard(key, 'tenant', 'campaign', String(exp), sig.slice(2), now)).toBe('invalid');
-    expect(verifyDashboard(key, 'tenant', 'campaign', undefined, sig, now)).toBe('invalid');
+    expect(verifyDashboard([key], 'other', 'campaign', String(exp), sig, now)).toBe('invalid');
+    expect(verifyDashboard([key], 'tenant', 'other', String(exp), sig, now)).toBe('invalid');
+    expect(verifyDashboard([key], 'tenant', 'campaign', String(exp + 1), sig, now)).toBe('invalid');
+    expect(verifyDashboard([`${key}x`], 'tenant', 'campaign', String(exp), sig, now)).toBe('invalid');
+    expect(verifyDashboard([key], 'tenant', 'campaign', String(exp), sig.slice(2), now)).toBe('invalid');
+    expect(verifyDashboard([key], 'tenant', 'campaign', undefined, sig, now)).toBe('invalid');
+  });
+
+  it('refuses a correctly signed link that claims to live longer than 30 days', () => {
+    const far = Math.floor(now.getTime() / 1000) + 31 * 86_400;
+    expect(verifyDashboard([key], 'tenant', 'campaign', String(far), signDashboard(key, 'tenant', 'campaign', far), now)).toBe('invalid');
+    const years = Math.floor(now.getTime() / 1000) + 5 * 365 * 86_400;
+    expect(verifyDashboard([key], 'tenant', 'campaign', String(years), signDashboard(key, 'tenant', 'campaign', years), now)).toBe(
+      'invalid',
+    );
+  });
+
+  it('accepts links of the previous key while keys rotate', () => {
+    const current = 'the-new-secret-key-of-32-characters';
+    expect(verifyDashboard([current, key], 'tenant', 'campaign', String(exp), sig, now)).toBe('valid');
+    expect(verifyDashboard([current], 'tenant', 'campaign', String(exp), sig, now)).toBe('invalid');
   });
 });

@@ -1,5 +1,10 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 
+/** The longest a dashboard link may live; a link claiming a later expiry is refused. */
+export const MAX_DASHBOARD_TTL_MINUTES = 30 * 24 * 60;
+/** Clocks of several processes differ a little: a link made on one is checked on another. */
+const CLOCK_SKEW_MS = 60_000;
+
 /** The signing key of dashboard links, derived from SECRET_KEY for this purpose alone. */
 function linkKey(secretKey: string): Buffer {
   return Buffer.from(hkdfSync('sha256', secretKey, 'truthloop:dashboard-links', 'v1', 32));
@@ -12,9 +17,13 @@ export function signDashboard(secretKey: string, tenantId: string, campaignId: s
 
 export type LinkVerdict = 'valid' | 'expired' | 'invalid';
 
-/** Checks a link's signature in constant time, then its expiry. */
+/**
+ * Checks a link's signature in constant time against each key (the current one, then the previous
+ * one while keys rotate), then its expiry. An expiry further ahead than any link is given is
+ * refused: only a leaked or misused key could have signed it.
+ */
 export function verifyDashboard(
-  secretKey: string,
+  secretKeys: readonly string[],
   tenantId: string,
   campaignId: string,
   exp: string | undefined,
@@ -22,7 +31,12 @@ export function verifyDashboard(
   now = new Date(),
 ): LinkVerdict {
   if (!exp || !/^\d{1,12}$/.test(exp) || !sig || !/^[0-9a-f]{64}$/.test(sig)) return 'invalid';
-  const expected = Buffer.from(signDashboard(secretKey, tenantId, campaignId, Number(exp)), 'hex');
-  if (!timingSafeEqual(expected, Buffer.from(sig, 'hex'))) return 'invalid';
-  return Number(exp) * 1000 <= now.getTime() ? 'expired' : 'valid';
+  const given = Buffer.from(sig, 'hex');
+  const signed = secretKeys.some((key) =>
+    timingSafeEqual(Buffer.from(signDashboard(key, tenantId, campaignId, Number(exp)), 'hex'), given),
+  );
+  if (!signed) return 'invalid';
+  const expiresAt = Number(exp) * 1000;
+  if (expiresAt > now.getTime() + MAX_DASHBOARD_TTL_MINUTES * 60_000 + CLOCK_SKEW_MS) return 'invalid';
+  return expiresAt <= now.getTime() ? 'expired' : 'valid';
 }

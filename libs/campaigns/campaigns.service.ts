@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ConflictError, NotFoundError, ValidationError, decodeCursor, isUuid, parseInput } from '#libs/common/index.js';
+import { ConflictError, NotFoundError, decodeCursor, isUuid, parseInput } from '#libs/common/index.js';
 import { ChangeBus, QueueProducer } from '#libs/queue/index.js';
 import { BUILT_IN_CHANNELS, canMove, slugify, statusesMovableTo, type Campaign, type CampaignStatus } from './campaign.js';
 import { campaignSettingsSchema, type CampaignSettings } from './campaign.schema.js';
@@ -105,10 +105,7 @@ export class CampaignsService {
   async page(tenantId: string, first: number, after?: string): Promise<{ items: Campaign[]; hasNextPage: boolean }> {
     let key: { createdAt: string; id: string } | undefined;
     if (after) {
-      const [createdAt, cid] = decodeCursor(after);
-      if (typeof createdAt !== 'string' || typeof cid !== 'string' || !isUuid(cid)) {
-        throw new ValidationError([{ field: 'after', message: 'is not a cursor of this list' }]);
-      }
+      const [createdAt, cid] = decodeCursor(after, ['timestamp', 'uuid']);
       key = { createdAt, id: cid };
     }
     const rows = await this.campaigns.page(tenantId, first + 1, key);

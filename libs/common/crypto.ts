@@ -20,12 +20,22 @@ export function seal(secretKey: string, purpose: string, plaintext: string): str
   return [VERSION, iv.toString('base64url'), body.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
 }
 
-/** Opens what `seal` produced; throws when the key, the purpose or the value is wrong. */
-export function open(secretKey: string, purpose: string, sealed: string): string {
+/**
+ * Opens what `seal` produced with the first of `secretKeys` that fits (the current key, then the
+ * previous one while keys rotate); throws when none does, or the purpose or the value is wrong.
+ */
+export function open(secretKeys: readonly string[], purpose: string, sealed: string): string {
   const [version, iv, body, tag] = sealed.split('.');
   if (version !== VERSION || iv === undefined || body === undefined || tag === undefined) throw new Error('Not a sealed value');
-  const decipher = createDecipheriv('aes-256-gcm', keyFor(secretKey, purpose), Buffer.from(iv, 'base64url'));
-  decipher.setAAD(Buffer.from(purpose));
-  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-  return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+  for (const secretKey of secretKeys) {
+    const decipher = createDecipheriv('aes-256-gcm', keyFor(secretKey, purpose), Buffer.from(iv, 'base64url'));
+    decipher.setAAD(Buffer.from(purpose));
+    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    try {
+      return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+    } catch {
+      // authentication failed: another key, or tampered; try the next key
+    }
+  }
+  throw new Error('The sealed value does not open with any configured key (SECRET_KEY, SECRET_KEY_PREVIOUS)');
 }

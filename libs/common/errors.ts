@@ -37,6 +37,18 @@ export class UnauthenticatedError extends DomainError {
   }
 }
 
+export class ForbiddenError extends DomainError {
+  constructor(message: string) {
+    super('FORBIDDEN', message);
+  }
+}
+
+export class RateLimitedError extends DomainError {
+  constructor(message: string) {
+    super('RATE_LIMITED', message);
+  }
+}
+
 export class ValidationError extends DomainError {
   constructor(fields: FieldError[]) {
     super('BAD_USER_INPUT', `Invalid input: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`, fields);

@@ -2,10 +2,17 @@ import { envSchema } from './config.schema.js';
 
 export interface AppConfig {
   env: 'development' | 'production' | 'test';
-  http: { host: string; port: number; publicUrl: string };
+  http: {
+    host: string;
+    port: number;
+    publicUrl: string;
+    /** Proxies whose X-Forwarded-For is believed: a hop count or addresses/CIDRs; false: none. */
+    trustProxy: false | number | string[];
+  };
   database: { url: string; poolSize: number; migrationsRun: boolean };
   redis: { url: string; prefix: string };
   log: { level: string };
+  /** introspection: open to every caller (development, tests); otherwise answered to ADMIN and READ keys only. */
   graphql: { maxDepth: number; maxCost: number; maxAliases: number; introspection: boolean; landingPage: boolean };
   /** `queues`: the queues this process consumes (undefined: all). */
   worker: { concurrency: number; queues: string[] | undefined };
@@ -14,8 +21,14 @@ export interface AppConfig {
   /** How long marketer reads are shared between requests (0: only requests in flight share one). */
   analyticsCacheMs: number;
   shutdownTimeoutMs: number;
-  /** Used to derive salts and signing keys (IP hashes, signed links). */
+  /** Derives salts and signing keys (IP hashes, signed links, sealed secrets): signs and seals. */
   secretKey: string;
+  /** Keys that verify and open: the current one first, then SECRET_KEY_PREVIOUS while keys rotate. */
+  secretKeys: readonly string[];
+  /** Requests per window (0: no limit). */
+  rateLimits: { windowMs: number; api: number; public: number; redirect: number };
+  /** /metrics behind a bearer token (null: none) and/or on a port of its own (null: the API's). */
+  metrics: { token: string | null; port: number | null };
   webhooks: {
     /** Lets endpoints point at private, loopback and link-local addresses (tests, local development). */
     allowPrivateNetworks: boolean;
@@ -38,7 +51,8 @@ export class ConfigError extends Error {
   }
 }
 
-const DEV_SECRET = 'truthloop-development-secret-change-me';
+/** Where `npm start` keeps the key it generated (apps/cli/src/secret-key.ts). */
+export const LAPTOP_SECRET_KEY_FILE = '.data/secret-key';
 
 /** Validates the environment once, into one typed object. The only reader of process.env. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -55,8 +69,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     );
   }
   const e = parsed.data;
-  if (e.NODE_ENV === 'production' && !e.SECRET_KEY) {
-    throw new ConfigError(['SECRET_KEY: required in production (at least 16 characters) (not set)']);
+  // No fallback: a default key would be public, and with it anyone could sign links and open secrets.
+  if (!e.SECRET_KEY) {
+    throw new ConfigError([
+      'SECRET_KEY: required, at least 32 random characters (not set); e.g. SECRET_KEY=$(openssl rand -hex 32). ' +
+        `On a laptop, \`npm start\` makes one and keeps it in ${LAPTOP_SECRET_KEY_FILE}`,
+    ]);
   }
   const production = e.NODE_ENV === 'production';
   return {
@@ -65,6 +83,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       host: e.HOST,
       port: e.PORT,
       publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+      trustProxy: e.TRUST_PROXY ?? false,
     },
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, migrationsRun: e.MIGRATIONS_RUN },
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
@@ -80,7 +99,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     clicks: { clockSkewMs: e.CLICK_CLOCK_SKEW_MS },
     analyticsCacheMs: e.ANALYTICS_CACHE_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    secretKey: e.SECRET_KEY ?? DEV_SECRET,
+    secretKey: e.SECRET_KEY,
+    secretKeys: e.SECRET_KEY_PREVIOUS ? [e.SECRET_KEY, e.SECRET_KEY_PREVIOUS] : [e.SECRET_KEY],
+    rateLimits: { windowMs: e.RATE_LIMIT_WINDOW_MS, api: e.RATE_LIMIT_API, public: e.RATE_LIMIT_PUBLIC, redirect: e.RATE_LIMIT_REDIRECT },
+    metrics: { token: e.METRICS_TOKEN ?? null, port: e.METRICS_PORT ?? null },
     webhooks: {
       allowPrivateNetworks: e.WEBHOOKS_ALLOW_PRIVATE_NETWORKS,
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,

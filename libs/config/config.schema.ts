@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 const bool = z
@@ -17,6 +18,43 @@ const url = (protocols: string[]) =>
   );
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** A secret of at least 32 characters; shorter ones are guessable or typed by hand. */
+const secret = z.string().min(32, 'must be at least 32 characters');
+
+/**
+ * Which proxies may set X-Forwarded-For, as Fastify's trustProxy takes it: a hop count, or a
+ * comma-separated list of addresses and CIDRs (and proxy-addr's names loopback, linklocal,
+ * uniquelocal). `true` is refused: it would let any client choose its own address.
+ */
+const trustProxy = z.string().transform((v, ctx): number | string[] => {
+  if (/^\d+$/.test(v)) return Number(v);
+  const entries = v
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  const bad = entries.filter((e) => !PROXY_NAMES.includes(e) && !isAddressOrCidr(e));
+  if (entries.length === 0 || bad.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be a hop count or a comma-separated list of IP addresses or CIDRs${bad.length ? ` (not: ${bad.join(', ')})` : ''}`,
+    });
+    return z.NEVER;
+  }
+  return entries;
+});
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+function isAddressOrCidr(value: string): boolean {
+  return ipaddr.isValid(value) || (value.includes('/') && isCidr(value));
+}
+function isCidr(value: string): boolean {
+  try {
+    ipaddr.parseCIDR(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Every environment variable Truthloop reads, with its default. `.env.example` mirrors this. */
 export const envSchema = z.object({
@@ -47,7 +85,20 @@ export const envSchema = z.object({
   // Marketer reads (campaignStats, leaderboard, cycle, channelReport) are shared for this long (0: only in-flight).
   ANALYTICS_CACHE_MS: int(0, 600_000).default(2_000),
   SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(10_000),
-  SECRET_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  // Required (checked in loadConfig, so the message can say how to get one); `npm start` makes one.
+  SECRET_KEY: secret.optional(),
+  // The key before the current one, while keys rotate: what it signed or sealed still verifies.
+  SECRET_KEY_PREVIOUS: secret.optional(),
+  TRUST_PROXY: trustProxy.optional(),
+  // Requests per window: per API key (GraphQL and REST), per client IP on public pages (shared
+  // through Redis), per client IP on the redirect (in each process). 0 turns a limit off.
+  RATE_LIMIT_WINDOW_MS: int(1_000, 3_600_000).default(60_000),
+  RATE_LIMIT_API: int(0, 10_000_000).default(1_200),
+  RATE_LIMIT_PUBLIC: int(0, 10_000_000).default(120),
+  RATE_LIMIT_REDIRECT: int(0, 10_000_000).default(600),
+  // /metrics behind a bearer token, and/or on a port of its own (not the public one).
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  METRICS_PORT: int(1, 65535).optional(),
   WEBHOOKS_ALLOW_PRIVATE_NETWORKS: bool.default(false),
   WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(10_000),
   WEBHOOK_RETRY_BASE_MS: int(1, 3_600_000).default(5_000),

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { NotFoundError, ValidationError, decodeCursor, isUuid } from '#libs/common/index.js';
+import { NotFoundError, decodeCursor, isUuid } from '#libs/common/index.js';
 import { CampaignRepository } from '#libs/campaigns/index.js';
 import { QueueProducer } from '#libs/queue/index.js';
 import { ReferralRepository } from './referral.repository.js';
@@ -38,13 +38,7 @@ export class ReferralsService {
     after?: string,
   ): Promise<{ items: Referral[]; hasNextPage: boolean }> {
     if (!isUuid(campaignId) || !(await this.campaigns.findById(tenantId, campaignId))) throw new NotFoundError('Campaign', campaignId);
-    let key: [string, string] | undefined;
-    if (after) {
-      const [at, id] = decodeCursor(after);
-      if (typeof at !== 'string' || Number.isNaN(Date.parse(at)) || typeof id !== 'string' || !isUuid(id))
-        throw new ValidationError([{ field: 'after', message: 'is not a cursor of this list' }]);
-      key = [at, id];
-    }
+    const key = after ? decodeCursor(after, ['timestamp', 'uuid']) : undefined;
     return this.referrals.page(tenantId, campaignId, status, first, key);
   }
 

@@ -180,6 +180,22 @@ export class RewardRepository {
     return rows.map(toReward);
   }
 
+  /** One page of the advocate's own rewards, oldest first. */
+  async pageForAdvocate(
+    tenantId: string,
+    advocateId: string,
+    first: number,
+    after?: [string, string],
+  ): Promise<{ items: Reward[]; hasNextPage: boolean }> {
+    const rows = await this.db.query<RewardRow>(
+      `SELECT ${REWARD_COLUMNS} FROM rewards WHERE tenant_id = $1 AND advocate_id = $2 AND kind = 'ADVOCATE'
+         AND ($3::timestamptz IS NULL OR (created_at, id) > ($3::timestamptz, $4::uuid))
+       ORDER BY created_at, id LIMIT $5`,
+      [tenantId, advocateId, after?.[0] ?? null, after?.[1] ?? null, first + 1],
+    );
+    return { items: rows.slice(0, first).map(toReward), hasNextPage: rows.length > first };
+  }
+
   async forReferrals(tenantId: string, referralIds: readonly string[]): Promise<Reward[]> {
     const rows = await this.db.query<RewardRow>(
       `SELECT ${REWARD_COLUMNS} FROM rewards WHERE tenant_id = $1 AND referral_id = ANY($2::uuid[]) ORDER BY kind, created_at`,

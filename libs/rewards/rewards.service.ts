@@ -227,6 +227,12 @@ export class RewardsService {
     return this.rewards.listForAdvocate(tenantId, advocateId);
   }
 
+  /** One page of the advocate's own rewards, oldest first (the API's `rewards(advocateId)`). */
+  async pageForAdvocate(tenantId: string, advocateId: string, first: number, after?: [string, string]) {
+    if (!isUuid(advocateId) || !(await this.advocates.findById(tenantId, advocateId))) throw new NotFoundError('Advocate', advocateId);
+    return this.rewards.pageForAdvocate(tenantId, advocateId, first, after);
+  }
+
   /** Both rewards of referrals (the advocate's and the friend's), for request-scoped loaders. */
   forReferrals(tenantId: string, referralIds: readonly string[]): Promise<Reward[]> {
     return this.rewards.forReferrals(tenantId, referralIds);

@@ -75,12 +75,14 @@ export function mapStripeEvent(e: StripeEvent, customerOfOrder: string | undefin
   return { kind: 'ignored', why: `${e.type} is not used` };
 }
 
-/** The `t=` timestamp of a Stripe-Signature header, if any. */
+/** The `t=` timestamp of a Stripe-Signature header that has exactly one. */
 export function signatureTimestamp(header: string): number | undefined {
-  const t = header
+  const stamps = header
     .split(',')
     .map((p) => p.split('='))
-    .find(([k]) => k === 't')?.[1];
-  const n = Number(t);
-  return t && Number.isInteger(n) ? n : undefined;
+    .filter(([k]) => k?.trim() === 't');
+  // Exactly one: Stripe's own check signs with the first t= while another could pass the window.
+  if (stamps.length !== 1) return undefined;
+  const t = stamps[0]![1]?.trim();
+  return t && /^\d{1,12}$/.test(t) ? Number(t) : undefined;
 }

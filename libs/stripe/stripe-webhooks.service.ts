@@ -44,9 +44,8 @@ export class StripeWebhooksService {
     if (!secret) throw new StripeSignatureError('Stripe webhooks are not set up for this tenant');
     const t = signatureTimestamp(signature);
     const now = Math.floor(Date.now() / 1000);
-    if (t === undefined || Math.abs(now - t) > TOLERANCE_S) {
-      throw new StripeSignatureError('The Stripe-Signature timestamp is more than 5 minutes from now');
-    }
+    if (t === undefined) throw new StripeSignatureError('The Stripe-Signature header must carry exactly one timestamp (t=)');
+    if (Math.abs(now - t) > TOLERANCE_S) throw new StripeSignatureError('The Stripe-Signature timestamp is more than 5 minutes from now');
     let event: StripeEvent;
     try {
       event = this.stripe.webhooks.constructEvent(rawBody, signature, secret, TOLERANCE_S) as unknown as StripeEvent;
@@ -66,7 +65,7 @@ export class StripeWebhooksService {
     const row = await this.db.one<{ sealed: string | null }>(`SELECT stripe_webhook_secret_sealed AS sealed FROM tenants WHERE id = $1`, [
       tenantId,
     ]);
-    return row?.sealed ? open(this.config.secretKey, PURPOSE, row.sealed) : undefined;
+    return row?.sealed ? open(this.config.secretKeys, PURPOSE, row.sealed) : undefined;
   }
 
   private async customerOfOrder(tenantId: string, orderId: string): Promise<string | undefined> {

@@ -21,3 +21,12 @@ export function looksLikeApiKey(key: string): boolean {
 export function displayPrefix(key: string): string {
   return key.slice(0, API_KEY_PREFIX.length + 4);
 }
+
+/** What a key may do. ADMIN: everything. WRITE: events, feedback, Segment. READ: queries. */
+export const API_KEY_SCOPES = ['ADMIN', 'WRITE', 'READ'] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+/** Whether a key with `scopes` may do what needs `needed`: ADMIN may do everything. */
+export function grants(scopes: readonly ApiKeyScope[], needed: ApiKeyScope): boolean {
+  return scopes.includes('ADMIN') || scopes.includes(needed);
+}

@@ -24,13 +24,38 @@ describe('isPrivateAddress', () => {
     '::ffff:169.254.169.254',
     '64:ff9b::10.0.0.1',
     'not-an-ip',
+    // IPv6 forms of loopback and private IPv4 addresses
+    '::7f00:1', // IPv4-compatible 127.0.0.1
+    '::127.0.0.1',
+    '::a00:1', // IPv4-compatible 10.0.0.1
+    '::ffff:0:7f00:1', // IPv4-translated (RFC 6145)
+    '2002:7f00:1::', // 6to4 of 127.0.0.1
+    '2002:a9fe:a9fe::1', // 6to4 of 169.254.169.254
+    '2002:c0a8:101::1', // 6to4 of 192.168.1.1
+    '64:ff9b::7f00:1', // NAT64 of 127.0.0.1
+    '64:ff9b:1::7f00:1', // local-use NAT64 (RFC 8215)
+    '64:ff9b:1::808:808',
+    '2001:0:4136:e378:8000:63bf:3fff:fdd2', // Teredo
+    'fe80::1%eth0',
+    'fec0::1', // site-local
+    'ff02::1',
+    '2001:db8::1', // documentation
+    '0.1.2.3',
+    '192.0.0.8',
+    '198.18.0.1',
+    '224.0.0.1',
+    '255.255.255.255',
+    '[::1]',
   ])('refuses %s', (address) => {
     expect(isPrivateAddress(address)).toBe(true);
   });
 
-  it.each(['93.184.216.34', '8.8.8.8', '172.32.0.1', '2606:4700::1111', '::ffff:8.8.8.8'])('allows %s', (address) => {
-    expect(isPrivateAddress(address)).toBe(false);
-  });
+  it.each(['93.184.216.34', '8.8.8.8', '172.32.0.1', '2606:4700::1111', '::ffff:8.8.8.8', '64:ff9b::808:808', '2002:808:808::1'])(
+    'allows %s',
+    (address) => {
+      expect(isPrivateAddress(address)).toBe(false);
+    },
+  );
 });
 
 describe('resolveWebhookHost', () => {
@@ -44,6 +69,18 @@ describe('resolveWebhookHost', () => {
     await expect(resolveWebhookHost(new URL('http://127.0.0.1:9/'), false)).rejects.toThrow(/private/);
     await expect(resolveWebhookHost(new URL('http://[::1]/'), false)).rejects.toThrow(/private/);
     await expect(resolveWebhookHost(new URL('http://localhost/'), false)).rejects.toThrow(/private/);
+    // However the URL writes it, the host is the address the URL parser makes of it.
+    for (const url of [
+      'http://[::7f00:1]/',
+      'http://[::127.0.0.1]/',
+      'http://[2002:7f00:1::]/',
+      'http://[64:ff9b:1::7f00:1]/',
+      'http://2130706433/',
+      'http://0x7f.1/',
+      'http://[::ffff:a9fe:a9fe]/',
+    ]) {
+      await expect(resolveWebhookHost(parseWebhookUrl(url), false)).rejects.toThrow(/private/);
+    }
     await expect(resolveWebhookHost(new URL('http://127.0.0.1:9/'), true)).resolves.toEqual({ address: '127.0.0.1', family: 4 });
   });
 });

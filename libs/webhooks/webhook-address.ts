@@ -1,54 +1,50 @@
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
-/** Addresses a webhook may not reach unless private networks are allowed (SSRF protection). */
-const blocked = new BlockList();
-for (const [net, prefix] of [
-  ['0.0.0.0', 8], // "this" network, 0.0.0.0
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10], // carrier-grade NAT
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16], // link-local, cloud metadata (169.254.169.254)
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15], // benchmarking
-  ['224.0.0.0', 4], // multicast
-  ['240.0.0.0', 4], // reserved, broadcast
-] as const) {
-  blocked.addSubnet(net, prefix, 'ipv4');
-}
-for (const [net, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7], // unique local
-  ['fe80::', 10], // link-local
-  ['fec0::', 10], // site-local (deprecated)
-  ['ff00::', 8], // multicast
-] as const) {
-  blocked.addSubnet(net, prefix, 'ipv6');
+/** IPv6 ranges that carry an IPv4 address in their last 32 bits: the IPv4 address is what gets reached. */
+const EMBEDS_IPV4_AT_END = new Set(['ipv4Mapped', 'rfc6145', 'rfc6052']);
+
+/** The IPv4 address inside bits `from`..`from + 31` of an IPv6 address. */
+function ipv4At(address: ipaddr.IPv6, from: number): ipaddr.IPv4 {
+  const bytes = address.toByteArray();
+  return new ipaddr.IPv4(bytes.slice(from / 8, from / 8 + 4));
 }
 
-/** IPv4 embedded in IPv6 (mapped ::ffff:a.b.c.d, NAT64 64:ff9b::a.b.c.d), written either way. */
-function embeddedIpv4(address: string): string | undefined {
-  const m = /^(?:::ffff:|64:ff9b::)(?:0:)?(.+)$/i.exec(address);
-  if (!m) return undefined;
-  const rest = m[1]!;
-  if (isIP(rest) === 4) return rest;
-  const hex = /^([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(rest);
-  if (!hex) return undefined;
-  const n = (parseInt(hex[1]!, 16) << 16) | parseInt(hex[2]!, 16);
-  return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.');
+function isPublicIpv4(address: ipaddr.IPv4): boolean {
+  // ipaddr.js names every special-purpose block (private, loopback, linkLocal, carrierGradeNat,
+  // reserved, multicast, broadcast, unspecified, ...); only the rest is public.
+  return address.range() === 'unicast';
 }
 
+const LOCAL_USE_NAT64 = ipaddr.IPv6.parseCIDR('64:ff9b:1::/48');
+
+function isPublicIpv6(address: ipaddr.IPv6): boolean {
+  const range = address.range();
+  // Teredo hides its client's IPv4 address (inverted); the local-use NAT64 prefix 64:ff9b:1::/48
+  // (RFC 8215) translates into networks of the operator's choosing: neither can be checked.
+  if (range === 'teredo' || address.match(LOCAL_USE_NAT64)) return false;
+  if (EMBEDS_IPV4_AT_END.has(range)) return isPublicIpv4(ipv4At(address, 96));
+  if (range === '6to4') return isPublicIpv4(ipv4At(address, 16));
+  // IPv4-compatible (::a.b.c.d, deprecated) holds loopback and private forms such as ::7f00:1.
+  if (address.parts.slice(0, 6).every((p) => p === 0)) return false;
+  return range === 'unicast';
+}
+
+/**
+ * True unless the address is public unicast, classified with ipaddr.js: private, loopback,
+ * link-local, unique-local, carrier-grade NAT, reserved, multicast and unspecified addresses are
+ * refused in every IPv4 and IPv6 form (IPv4-mapped, IPv4-compatible, IPv4-translated, 6to4, NAT64,
+ * Teredo). Anything that is not an address is refused too.
+ */
 export function isPrivateAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 4) return blocked.check(address, 'ipv4');
-  if (family === 6) {
-    const v4 = embeddedIpv4(address);
-    return v4 !== undefined ? blocked.check(v4, 'ipv4') : blocked.check(address, 'ipv6');
+  let parsed: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    parsed = ipaddr.parse(address.replace(/^\[(.*)\]$/, '$1'));
+  } catch {
+    return true;
   }
-  return true; // not an address at all: refuse
+  return parsed.kind() === 'ipv4' ? !isPublicIpv4(parsed as ipaddr.IPv4) : !isPublicIpv6(parsed as ipaddr.IPv6);
 }
 
 export class UnsafeUrlError extends Error {

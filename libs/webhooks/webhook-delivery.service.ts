@@ -37,8 +37,10 @@ export class WebhookDeliveryService {
     // What to enqueue once the lease is released (before, the next job could find it still held).
     let then: (() => Promise<void>) | undefined;
     try {
-      // Throws if SECRET_KEY changed since the endpoint was created: the job fails, the lease is freed.
-      const secret = open(this.config.secretKey, ENDPOINT_SECRET_PURPOSE, lease.secretSealed);
+      // Throws if neither SECRET_KEY nor SECRET_KEY_PREVIOUS sealed it: the job fails, the lease is freed.
+      const secrets = [lease.secretSealed, lease.previousSecretSealed]
+        .filter((s): s is string => s !== null)
+        .map((sealed) => open(this.config.secretKeys, ENDPOINT_SECRET_PURPOSE, sealed));
       for (;;) {
         const delivery = await this.repo.nextPending(tenantId, endpointId);
         if (!delivery) return;
@@ -61,7 +63,7 @@ export class WebhookDeliveryService {
         const headers = {
           'content-type': 'application/json',
           'user-agent': 'Truthloop-Webhooks/1',
-          'truthloop-signature': signatureHeader(secret, body),
+          'truthloop-signature': signatureHeader(secrets, body),
         };
         const result = await sendWebhook(lease.url, headers, body, { timeoutMs, allowPrivateNetworks });
         sent++;

@@ -8,6 +8,7 @@ interface EndpointRow {
   url: string;
   events: string[];
   enabled: boolean;
+  previous_secret_until: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -35,7 +36,7 @@ export interface PendingDelivery extends WebhookDelivery {
   eventData: unknown;
 }
 
-const ENDPOINT_COLUMNS = 'id, tenant_id, url, events, enabled, created_at, updated_at';
+const ENDPOINT_COLUMNS = 'id, tenant_id, url, events, enabled, previous_secret_until, created_at, updated_at';
 const DELIVERY_COLUMNS = `d.id, d.seq, d.tenant_id, d.endpoint_id, d.outbox_id, o.type AS event_type, d.status, d.attempts,
   d.next_attempt_at, d.last_status_code, d.last_response_ms, d.last_error, d.delivered_at, d.created_at, d.replay_of`;
 
@@ -46,6 +47,7 @@ function toEndpoint(r: EndpointRow): WebhookEndpoint {
     url: r.url,
     events: r.events,
     enabled: r.enabled,
+    previousSecretUntil: r.previous_secret_until && r.previous_secret_until > new Date() ? r.previous_secret_until : null,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -117,6 +119,17 @@ export class WebhookRepository {
     return row && toEndpoint(row);
   }
 
+  /** A new signing secret; the current one keeps signing beside it until `previousUntil`. */
+  async rotateSecret(tenantId: string, id: string, secretSealed: string, previousUntil: Date): Promise<WebhookEndpoint | undefined> {
+    const row = await this.db.one<EndpointRow>(
+      `UPDATE webhook_endpoints
+       SET previous_secret_sealed = secret_sealed, previous_secret_until = $4, secret_sealed = $3, updated_at = now()
+       WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING ${ENDPOINT_COLUMNS}`,
+      [tenantId, id, secretSealed, previousUntil],
+    );
+    return row && toEndpoint(row);
+  }
+
   /** Kept (soft-deleted) so its delivery log stays readable; nothing is sent to it any more. */
   async softDelete(tenantId: string, id: string): Promise<boolean> {
     return (
@@ -180,12 +193,13 @@ export class WebhookRepository {
     endpointId: string,
     token: string,
     leaseMs: number,
-  ): Promise<{ url: string; secretSealed: string } | undefined> {
-    return this.db.one<{ url: string; secretSealed: string }>(
+  ): Promise<{ url: string; secretSealed: string; previousSecretSealed: string | null } | undefined> {
+    return this.db.one<{ url: string; secretSealed: string; previousSecretSealed: string | null }>(
       `UPDATE webhook_endpoints SET lease_token = $3, lease_until = now() + $4 * interval '1 millisecond'
        WHERE tenant_id = $1 AND id = $2 AND enabled AND deleted_at IS NULL
          AND (lease_until IS NULL OR lease_until < now() OR lease_token = $3)
-       RETURNING url, secret_sealed AS "secretSealed"`,
+       RETURNING url, secret_sealed AS "secretSealed",
+         CASE WHEN previous_secret_until > now() THEN previous_secret_sealed END AS "previousSecretSealed"`,
       [tenantId, endpointId, token, leaseMs],
     );
   }

@@ -18,6 +18,17 @@ describe('signatureHeader', () => {
     expect(verifySignature(secret, body + ' ', header, 300, 1_700_000_000_000)).toBe(false);
     expect(verifySignature(secret, body, header, 300, 1_700_000_000_000 + 301_000)).toBe(false);
   });
+
+  it('signs with the new and the previous secret after a rotation: a receiver with either accepts', () => {
+    const previous = newEndpointSecret();
+    const header = signatureHeader([secret, previous], body, new Date(1_700_000_000_000));
+    expect(header).toMatch(/^t=1700000000,v1=[0-9a-f]{64},v1=[0-9a-f]{64}$/);
+    expect(verifySignature(secret, body, header, 300, 1_700_000_000_000)).toBe(true);
+    expect(verifySignature(previous, body, header, 300, 1_700_000_000_000)).toBe(true);
+    expect(verifySignature(newEndpointSecret(), body, header, 300, 1_700_000_000_000)).toBe(false);
+    // A second timestamp is refused: the signed one could be old while the other looks fresh.
+    expect(verifySignature(secret, body, `t=1700009999,${header}`, 300, 1_700_000_000_000)).toBe(false);
+  });
 });
 
 describe('retry schedule', () => {

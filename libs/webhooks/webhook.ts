@@ -17,6 +17,8 @@ export interface WebhookEndpoint {
   url: string;
   events: string[];
   enabled: boolean;
+  /** Until when the secret before the last rotation still signs beside the new one (null: none). */
+  previousSecretUntil: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -56,19 +58,26 @@ export function webhookBody(event: { id: string; type: string; createdAt: Date; 
   return JSON.stringify({ id: event.id, type: event.type, createdAt: event.createdAt.toISOString(), data: event.data });
 }
 
-/** `Truthloop-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">`. */
-export function signatureHeader(secret: string, body: string, at: Date = new Date()): string {
+/**
+ * `Truthloop-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, one `v1` per secret: after
+ * a rotation the new secret's and, during the grace period, the previous one's, so a receiver
+ * verifying with either accepts the delivery.
+ */
+export function signatureHeader(secrets: string | readonly string[], body: string, at: Date = new Date()): string {
   const t = Math.floor(at.getTime() / 1000);
-  const v1 = createHmac('sha256', secret).update(`${t}.${body}`).digest('hex');
-  return `t=${t},v1=${v1}`;
+  const v1 = [secrets].flat().map((secret) => `v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`);
+  return [`t=${t}`, ...v1].join(',');
 }
 
-/** What a receiver does (the README shows the same few lines). */
+/** What a receiver does (the README shows the same few lines): one timestamp, any matching v1. */
 export function verifySignature(secret: string, body: string, header: string, toleranceSeconds = 300, now = Date.now()): boolean {
-  const parts = Object.fromEntries(header.split(',').map((kv) => kv.split('=', 2) as [string, string]));
-  const t = Number(parts.t);
-  if (!Number.isInteger(t) || Math.abs(now / 1000 - t) > toleranceSeconds || !parts.v1) return false;
+  const parts = header.split(',').map((kv) => kv.split('=', 2) as [string, string | undefined]);
+  const stamps = parts.filter(([k]) => k === 't');
+  const t = Number(stamps[0]?.[1]);
+  if (stamps.length !== 1 || !Number.isInteger(t) || Math.abs(now / 1000 - t) > toleranceSeconds) return false;
   const expected = createHmac('sha256', secret).update(`${t}.${body}`).digest();
-  const given = Buffer.from(parts.v1, 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return parts.some(([k, v]) => {
+    const given = Buffer.from(k === 'v1' ? (v ?? '') : '', 'hex');
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  });
 }

@@ -10,6 +10,8 @@ import { WebhookQueue } from './webhook-queue.js';
 
 /** Endpoints per tenant: enough for any brand, small enough that fan-out stays cheap. */
 const MAX_ENDPOINTS = 20;
+/** The longest a rotated secret keeps signing: a week to update every receiver. */
+const MAX_GRACE_HOURS = 7 * 24;
 
 const endpointSchema = z.object({
   url: z.string().max(2048, 'must be at most 2048 characters'),
@@ -67,6 +69,23 @@ export class WebhooksService {
     return endpoint;
   }
 
+  /**
+   * A new signing secret, returned here and never again. The previous one keeps signing beside it
+   * (a second v1 in Truthloop-Signature) for `graceHours`, so receivers can switch without losing
+   * a delivery.
+   */
+  async rotateSecret(tenantId: string, id: string, graceHours = 24): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
+    if (!Number.isInteger(graceHours) || graceHours < 0 || graceHours > MAX_GRACE_HOURS) {
+      throw new ValidationError([{ field: 'graceHours', message: `must be an integer from 0 to ${MAX_GRACE_HOURS}` }]);
+    }
+    const secret = newEndpointSecret();
+    const sealed = seal(this.config.secretKey, ENDPOINT_SECRET_PURPOSE, secret);
+    const until = new Date(Date.now() + graceHours * 3_600_000);
+    const endpoint = isUuid(id) ? await this.repo.rotateSecret(tenantId, id, sealed, until) : undefined;
+    if (!endpoint) throw new NotFoundError('Webhook endpoint', id);
+    return { endpoint, secret };
+  }
+
   async delete(tenantId: string, id: string): Promise<boolean> {
     if (!isUuid(id) || !(await this.repo.softDelete(tenantId, id))) throw new NotFoundError('Webhook endpoint', id);
     return true;
@@ -82,10 +101,7 @@ export class WebhooksService {
     const limit = clampFirst(first);
     let beforeSeq: string | undefined;
     if (after) {
-      const [seq] = decodeCursor(after);
-      if (typeof seq !== 'string' || !/^\d+$/.test(seq))
-        throw new ValidationError([{ field: 'after', message: 'is not a cursor of this list' }]);
-      beforeSeq = seq;
+      [beforeSeq] = decodeCursor(after, ['seq']);
     }
     await this.get(tenantId, endpointId);
     const rows = await this.repo.pageDeliveries(tenantId, endpointId, limit + 1, beforeSeq);

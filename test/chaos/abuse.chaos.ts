@@ -94,6 +94,180 @@ describe('chaos: abuse of the API', () => {
     expect(violations).toEqual([]);
   });
 
+  it(`refuses deep JSON, forged cursors, over-long headers and private addresses in every form (${numRuns} runs each)`, async () => {
+    const env = testEnv();
+    const { apiKey, tenantId } = await createTenant(env, 'Chaos abuse inputs');
+    const { campaignId } = await campaignWithAdvocates(env, tenantId, 1);
+    await gql(api!, apiKey, `mutation($s: String!) { setStripeWebhookSecret(secret: $s) }`, { s: 'whsec_chaos_inputs_0123456789' });
+    const { rows } = await db!.query<{ portal_token: string }>(`SELECT portal_token FROM advocates WHERE tenant_id = $1 LIMIT 1`, [
+      tenantId,
+    ]);
+    const found: string[] = [];
+    let inputs = 0;
+    const expect400 = async (what: string, res: Response, graphql: boolean) => {
+      inputs++;
+      const text = await res.text();
+      let code: string | undefined;
+      try {
+        const json = JSON.parse(text) as { error?: { code?: string }; errors?: { extensions?: { code?: string } }[] };
+        code = graphql ? json.errors?.[0]?.extensions?.code : json.error?.code;
+      } catch {
+        // not JSON: a violation below
+      }
+      if (res.status !== 400 || code !== 'BAD_USER_INPUT' || LEAK.test(text)) {
+        if (found.length < 20) found.push(`${what}: ${res.status} ${text.slice(0, 200)}`);
+        return false;
+      }
+      return true;
+    };
+
+    // JSON nested past 32 levels, as arrays or objects, at the top or inside a field, on every JSON endpoint.
+    const deep = fc
+      .record({ levels: fc.integer({ min: 33, max: 60_000 }), array: fc.boolean(), inside: fc.boolean() })
+      .map(({ levels, array, inside }) => {
+        const nest = array ? '['.repeat(levels) + ']'.repeat(levels) : '{"a":'.repeat(levels) + '1' + '}'.repeat(levels);
+        return inside ? `{"id":"deep","type":"signup","customerId":"c","properties":${nest},"variables":${nest}}` : nest;
+      });
+    const targets: { path: string; headers: Record<string, string>; graphql: boolean }[] = [
+      { path: '/v1/events', headers: { authorization: `Bearer ${apiKey}` }, graphql: false },
+      { path: '/graphql', headers: { authorization: `Bearer ${apiKey}` }, graphql: true },
+      { path: `/a/${rows[0]!.portal_token}/share`, headers: {}, graphql: false },
+      {
+        path: `/webhooks/stripe/${tenantId}`,
+        headers: { 'stripe-signature': `t=${Math.floor(Date.now() / 1000)},v1=${'ab'.repeat(32)}` },
+        graphql: false,
+      },
+    ];
+    await fc.assert(
+      fc.asyncProperty(deep, fc.constantFrom(...targets), async (body, t) => {
+        const res = await fetch(`${api!.url}${t.path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...t.headers },
+          body,
+        });
+        return expect400(`deep JSON to ${t.path}`, res, t.graphql);
+      }),
+      { seed, numRuns },
+    );
+
+    // Forged cursors on every paginated list: never INTERNAL, never PostgreSQL's message.
+    const part = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.integer(),
+      fc.double(),
+      fc.uuid(),
+      fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+      fc.constant('99999-12-31T00:00:00.000Z'),
+      fc.constant('9'.repeat(30)),
+    );
+    const forged = fc.oneof(
+      fc.array(part, { maxLength: 4 }).map((p) => Buffer.from(JSON.stringify(p)).toString('base64url')),
+      fc.jsonValue({ maxDepth: 3 }).map((v) => Buffer.from(JSON.stringify(v)).toString('base64url')),
+      fc.string({ maxLength: 300 }),
+    );
+    const lists = [
+      `query($a: String) { campaigns(after: $a) { edges { cursor } } }`,
+      `query($a: String) { advocates(campaignId: "${campaignId}", after: $a) { edges { cursor } } }`,
+      `query($a: String) { referrals(campaignId: "${campaignId}", after: $a) { edges { cursor } } }`,
+      `query($a: String) { apiKeys(after: $a) { edges { cursor } } }`,
+      `query($a: String) { auditLog(after: $a) { edges { cursor } } }`,
+      `query($a: String) { rewards(advocateId: "00000000-0000-4000-8000-000000000000", after: $a) { edges { cursor } } }`,
+    ];
+    await fc.assert(
+      fc.asyncProperty(forged, fc.constantFrom(...lists), async (after, query) => {
+        const res = await gql(api!, apiKey, query, { a: after });
+        inputs++;
+        const code = res.errors?.[0]?.extensions?.code;
+        const ok = res.errors === undefined || code === 'BAD_USER_INPUT' || code === 'NOT_FOUND';
+        const leak = /invalid input syntax|timestamp with time zone|out of range for type|bigint/i.test(res.errors?.[0]?.message ?? '');
+        if ((!ok || leak) && found.length < 20)
+          found.push(`cursor ${after.slice(0, 60)} on ${query.slice(20, 40)}: ${JSON.stringify(res.errors)}`);
+        return ok && !leak;
+      }),
+      { seed, numRuns },
+    );
+
+    // Webhook endpoints on private addresses, in every IPv4 and IPv6 form: refused, nothing created.
+    const privateV4 = fc.oneof(
+      fc.tuple(fc.constant(127), fc.nat(255), fc.nat(255), fc.nat(255)),
+      fc.tuple(fc.constant(10), fc.nat(255), fc.nat(255), fc.nat(255)),
+      fc.tuple(fc.constant(169), fc.constant(254), fc.nat(255), fc.nat(255)),
+      fc.tuple(fc.constant(192), fc.constant(168), fc.nat(255), fc.nat(255)),
+      fc.tuple(fc.constant(172), fc.integer({ min: 16, max: 31 }), fc.nat(255), fc.nat(255)),
+      fc.tuple(fc.constant(100), fc.integer({ min: 64, max: 127 }), fc.nat(255), fc.nat(255)),
+      fc.tuple(fc.constant(0), fc.nat(255), fc.nat(255), fc.nat(255)),
+    );
+    const hex = (a: number, b: number) => ((a << 8) | b).toString(16);
+    const forms = fc
+      .tuple(
+        privateV4,
+        fc.integer({ min: 0, max: 11 }),
+        fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 1, maxLength: 4 }),
+      )
+      .map(([[a, b, c, d], form, x]) => {
+        const v4 = `${a}.${b}.${c}.${d}`;
+        const pair = `${hex(a, b)}:${hex(c, d)}`;
+        return [
+          `[::ffff:${v4}]`,
+          `[::ffff:${pair}]`,
+          `[::${pair}]`,
+          `[::${v4}]`,
+          `[2002:${pair}::${x}]`,
+          `[64:ff9b::${pair}]`,
+          `[64:ff9b:1::${pair}]`,
+          `[::ffff:0:${pair}]`,
+          `[fd${x.padStart(2, '0').slice(0, 2)}::${x}]`,
+          `[fe80::${x}]`,
+          String((((a << 24) >>> 0) + (b << 16) + (c << 8) + d) >>> 0),
+          `0x${((((a << 24) >>> 0) + (b << 16) + (c << 8) + d) >>> 0).toString(16)}`,
+        ][form]!;
+      });
+    await fc.assert(
+      fc.asyncProperty(forms, async (host) => {
+        const res = await gql(api!, apiKey, `mutation($u: String!) { createWebhookEndpoint(url: $u, events: ["*"]) { id } }`, {
+          u: `http://${host}:8080/hook`,
+        });
+        inputs++;
+        const refused = res.errors?.[0]?.extensions?.code === 'BAD_USER_INPUT';
+        if (!refused && found.length < 20) found.push(`webhook host ${host}: ${JSON.stringify(res.data ?? res.errors)}`);
+        return refused;
+      }),
+      { seed, numRuns },
+    );
+    const { rows: endpoints } = await db!.query(`SELECT url FROM webhook_endpoints WHERE tenant_id = $1`, [tenantId]);
+    if (endpoints.length) found.push(`${endpoints.length} endpoints created on private addresses`);
+
+    // Headers past the limit (431), and long ones within it (never a 5xx).
+    const huge = await fetch(`${api!.url}/v1/events`, { method: 'POST', headers: { 'x-api-key': 'k'.repeat(40_000) }, body: '{}' });
+    inputs++;
+    if (huge.status !== 431) found.push(`40 KB header: ${huge.status}`);
+    for (const path of ['/v1/events', '/graphql', `/webhooks/stripe/${tenantId}`, `/a/${rows[0]!.portal_token}/share`]) {
+      const res = await fetch(`${api!.url}${path}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${'b'.repeat(12_000)}`,
+          'stripe-signature': 'v1=ab,'.repeat(500),
+        },
+        body: '{}',
+      });
+      inputs++;
+      if (res.status >= 500) found.push(`long headers to ${path}: ${res.status}`);
+    }
+
+    recordFigures({
+      scenario: 'abuse-inputs',
+      seed,
+      profile: PROFILE,
+      runs: 3 * numRuns,
+      faults: 0,
+      inputs,
+      violations: found.length,
+      details: { deepJson: numRuns, forgedCursors: numRuns, privateAddressForms: numRuns },
+    });
+    expect(found).toEqual([]);
+  }, 600_000);
+
   it(`answers thousands of malformed inputs to every mutation and REST endpoint with typed errors only (${numRuns} runs per target)`, async () => {
     const env = testEnv();
     const { apiKey, tenantId } = await createTenant(env, 'Chaos fuzz');

@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import Stripe from 'stripe';
 import type pg from 'pg';
-import { createTenant, gql, pool, startApi, testEnv, type RunningApi } from '../support/harness.js';
+import { createHmac } from 'node:crypto';
+import { createTenant, gql, pool, startApi, testEnv, TEST_SECRET_KEY, type RunningApi } from '../support/harness.js';
 import { PROFILE, pick, recordFigures, seedOf } from './support/chaos.js';
 import { campaignWithAdvocates } from './support/world.js';
 
@@ -40,9 +41,23 @@ describe('chaos: forgery', () => {
       advocates[0]!.id,
     ]);
     const portalToken = tokenRows[0]!.portal_token;
-    const revoked = await gql(api, victim.apiKey, `mutation { createApiKey(name: "soon revoked") { id key } }`);
+    const revoked = await gql(api, victim.apiKey, `mutation { createApiKey(name: "soon revoked", scopes: [ADMIN]) { id key } }`);
     await gql(api, victim.apiKey, `mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: revoked.data!.createApiKey.id });
     const revokedKey = revoked.data!.createApiKey.key as string;
+    const expiring = await gql(
+      api,
+      victim.apiKey,
+      `mutation($at: DateTime!) { createApiKey(name: "soon expired", scopes: [ADMIN], expiresAt: $at) { key } }`,
+      {
+        at: new Date(Date.now() + 1_500).toISOString(),
+      },
+    );
+    const expiredKey = expiring.data!.createApiKey.key as string;
+    const scoped = async (scope: string) =>
+      (await gql(api!, victim.apiKey, `mutation { createApiKey(name: "${scope} only", scopes: [${scope}]) { key } }`)).data!.createApiKey
+        .key as string;
+    const readKey = await scoped('READ');
+    const writeKey = await scoped('WRITE');
 
     let inputs = 0;
     const violations: string[] = [];
@@ -83,6 +98,12 @@ describe('chaos: forgery', () => {
       fc.record({ kind: fc.constant('garbage-header'), header: fc.string({ maxLength: 200 }) }),
       fc.record({ kind: fc.constant('no-v1'), junk: fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), maxLength: 64 }) }),
       fc.record({ kind: fc.constant('missing-header') }),
+      // A second t= beside a genuine, current signature: before or after it, far off or current.
+      fc.record({
+        kind: fc.constant('repeated-t'),
+        by: fc.integer({ min: -10 * 365 * 86_400, max: 10 * 365 * 86_400 }),
+        first: fc.boolean(),
+      }),
     );
     let n = 0;
     await fc.assert(
@@ -106,6 +127,7 @@ describe('chaos: forgery', () => {
         if (f.kind === 'garbage-header') sig = f.header.replace(/[\r\n]/g, '');
         if (f.kind === 'no-v1') sig = `t=${now()},v0=${f.junk}`;
         if (f.kind === 'missing-header') sig = undefined;
+        if (f.kind === 'repeated-t') sig = f.first ? `t=${now() + f.by},${sig}` : `${sig},t=${now() + f.by}`;
         const res = await fetch(`${api!.url}/webhooks/stripe/${victim.tenantId}`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', ...(sig !== undefined ? { 'stripe-signature': sig } : {}) },
@@ -136,11 +158,13 @@ describe('chaos: forgery', () => {
         return k.slice(0, at) + (k[at] === c ? (c === 'A' ? 'B' : 'A') : c) + k.slice(at + 1);
       }),
       fc.constant(revokedKey),
+      fc.constant(expiredKey),
       fc.string({ maxLength: 80 }).map((s) => s.replace(/[^\x21-\x7e]/g, '')),
       fc.constant(victim.apiKey.slice(0, -1)),
       fc.constant(`${victim.apiKey}x`),
     );
     const scheme = fc.constantFrom('bearer', 'x-api-key', 'basic');
+    await new Promise((r) => setTimeout(r, 1_600)); // the expiring key has expired by now
     await fc.assert(
       fc.asyncProperty(keyForgery, scheme, fc.boolean(), async (key, how, graphql) => {
         const auth: Record<string, string> =
@@ -198,9 +222,85 @@ describe('chaos: forgery', () => {
       { seed, numRuns, endOnFailure: true },
     );
 
+    // Keys used beyond their scopes: FORBIDDEN (403 on REST), and nothing applied.
+    const outOfScope = fc.oneof(
+      fc.record({
+        key: fc.constant(readKey),
+        call: fc.constantFrom('rest-event', 'graphql-event', 'segment', 'create-key', 'set-secret', 'create-endpoint', 'create-campaign'),
+      }),
+      fc.record({
+        key: fc.constant(writeKey),
+        call: fc.constantFrom('query', 'stats', 'create-key', 'set-secret', 'create-endpoint', 'create-campaign', 'audit-log'),
+      }),
+    );
+    const mutations: Record<string, string> = {
+      'graphql-event': `mutation { recordEvent(input: {id: "forged-scope-NN", type: "signup", customerId: "forger-scope"}) { accepted } }`,
+      'create-key': `mutation { createApiKey(name: "forged-scope", scopes: [ADMIN]) { key } }`,
+      'set-secret': `mutation { setStripeWebhookSecret(secret: "whsec_forged_scope_0123456789") }`,
+      'create-endpoint': `mutation { createWebhookEndpoint(url: "https://93.184.216.34/forged", events: ["*"]) { id } }`,
+      'create-campaign': `mutation { createCampaign(input: {name: "forged scope", destinationUrl: "https://shop.example.com", message: {headline: "h", body: "b"}, advocateReward: {kind: FIXED, amount: 1, currency: "USD"}}) { id } }`,
+      query: `{ campaigns { edges { cursor } } }`,
+      stats: `{ apiKeys { edges { cursor } } }`,
+      'audit-log': `{ auditLog { edges { cursor } } }`,
+    };
+    await fc.assert(
+      fc.asyncProperty(outOfScope, async ({ key, call }) => {
+        const n = inputs;
+        const res =
+          call === 'rest-event'
+            ? await fetch(`${api!.url}/v1/events`, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+                body: JSON.stringify({ id: `forged-scope-${n}`, type: 'signup', customerId: 'forger-scope' }),
+              })
+            : call === 'segment'
+              ? await fetch(`${api!.url}/v1/track`, {
+                  method: 'POST',
+                  headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` },
+                  body: JSON.stringify({ type: 'track', event: 'Signed Up', userId: 'forger-scope', messageId: `forged-scope-${n}` }),
+                })
+              : await fetch(`${api!.url}/graphql`, {
+                  method: 'POST',
+                  headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+                  body: JSON.stringify({ query: mutations[call]!.replace('NN', String(n)) }),
+                });
+        inputs++;
+        const text = await res.text();
+        const refused =
+          call === 'rest-event' || call === 'segment' ? res.status === 403 : JSON.parse(text).errors?.[0]?.extensions?.code === 'FORBIDDEN';
+        if (!refused) unexpected(`out of scope: ${call}`, res.status, text);
+        return refused;
+      }),
+      { seed, numRuns, endOnFailure: true },
+    );
+
+    // Forged X-Forwarded-For (TRUST_PROXY unset): the address recorded is the connection's, whatever the header says.
+    const ipHash = (ip: string) =>
+      createHmac('sha256', createHmac('sha256', TEST_SECRET_KEY).update('truthloop:click-ip-hash:v1').digest()).update(ip).digest('hex');
+    const address = fc.oneof(fc.ipV4(), fc.ipV6(), fc.constantFrom('127.0.0.2', '::1', 'unknown', '', '10.0.0.1, 8.8.8.8'));
+    const forwarded = fc.array(address, { minLength: 1, maxLength: 5 }).map((list) => list.join(', '));
+    await fc.assert(
+      fc.asyncProperty(forwarded, async (header) => {
+        const res = await fetch(`${api!.url}/a/${portalToken}`, {
+          headers: {
+            'x-forwarded-for': header,
+            'x-real-ip': header.split(',')[0]!,
+            'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0',
+          },
+        });
+        inputs++;
+        const visitor = /tl_vid=([^;]+)/.exec(res.headers.get('set-cookie') ?? '')?.[1];
+        const { rows } = await db!.query<{ ip_hash: string }>(`SELECT ip_hash FROM portal_visits WHERE visitor_id = $1`, [visitor]);
+        const believed = rows[0]?.ip_hash === ipHash('127.0.0.1');
+        if (!believed) unexpected(`x-forwarded-for ${header}`, res.status, `recorded ${rows[0]?.ip_hash}`);
+        return believed;
+      }),
+      { seed, numRuns, endOnFailure: true },
+    );
+
     // Nothing a forgery carried exists.
     const { rows } = await db.query<{ events: number; shares: number; customers: number }>(
-      `SELECT (SELECT count(*)::int FROM events WHERE event_id LIKE 'evt_forged_%' AND event_id <> 'evt_forged_999999' OR event_id LIKE 'forged-key-%') AS events,
+      `SELECT (SELECT count(*)::int FROM events WHERE event_id LIKE 'evt_forged_%' AND event_id <> 'evt_forged_999999' OR event_id LIKE 'forged-key-%' OR event_id LIKE 'forged-scope-%') AS events,
               (SELECT count(*)::int FROM shares WHERE tenant_id = $1) AS shares,
               (SELECT count(*)::int FROM customers WHERE tenant_id = $1 AND external_id LIKE 'forger%' AND external_id <> 'forger-999999') AS customers`,
       [victim.tenantId],
@@ -208,16 +308,30 @@ describe('chaos: forgery', () => {
     if (rows[0]!.events) violations.push(`${rows[0]!.events} forged events stored`);
     if (rows[0]!.shares) violations.push(`${rows[0]!.shares} shares recorded by forged tokens`);
     if (rows[0]!.customers) violations.push(`${rows[0]!.customers} customers created by forgeries`);
+    const { rows: changes } = await db.query<{ keys: number; campaigns: number; endpoints: number }>(
+      `SELECT (SELECT count(*)::int FROM api_keys WHERE tenant_id = $1 AND name = 'forged-scope') AS keys,
+              (SELECT count(*)::int FROM campaigns WHERE tenant_id = $1 AND name = 'forged scope') AS campaigns,
+              (SELECT count(*)::int FROM webhook_endpoints WHERE tenant_id = $1) AS endpoints`,
+      [victim.tenantId],
+    );
+    if (changes[0]!.keys || changes[0]!.campaigns || changes[0]!.endpoints)
+      violations.push(`out-of-scope changes applied: ${JSON.stringify(changes[0])}`);
 
     recordFigures({
       scenario: 'forgery',
       seed,
       profile: PROFILE,
-      runs: 3 * numRuns,
+      runs: 5 * numRuns,
       faults: inputs - 1,
       inputs,
       violations: violations.length,
-      details: { stripeForgeries: numRuns, apiKeyForgeries: numRuns, shareTokenForgeries: numRuns },
+      details: {
+        stripeForgeries: numRuns,
+        apiKeyForgeries: numRuns,
+        shareTokenForgeries: numRuns,
+        outOfScopeCalls: numRuns,
+        forgedForwardedFor: numRuns,
+      },
     });
     expect(violations).toEqual([]);
   }, 600_000);

@@ -93,7 +93,8 @@ describe('chaos: tenant isolation', () => {
       `SELECT id, external_id FROM customers WHERE tenant_id = $1`,
       [y.tenantId],
     );
-    const yKey = (await gql(api, y.apiKey, `mutation { createApiKey(name: "y second") { id } }`)).data!.createApiKey.id as string;
+    const yKey = (await gql(api, y.apiKey, `mutation { createApiKey(name: "y second", scopes: [ADMIN]) { id } }`)).data!.createApiKey
+      .id as string;
     const yIds = {
       campaign: campaignId,
       advocate: advocate.id,

@@ -36,13 +36,17 @@ describe('chaos: secrets at rest', () => {
   });
 
   it('keeps API keys, Stripe secrets and IP addresses out of a pg_dump', async () => {
-    const env = testEnv({ WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true' });
+    // The test plays the proxy in front of the API: its X-Forwarded-For carries the client addresses.
+    const env = testEnv({ WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true', TRUST_PROXY: 'loopback' });
     [api, worker] = (await Promise.all([startApi(env), startWorker(env)])) as [RunningApi, RunningProcess];
     db = pool(env);
     const tenant = await createTenant(env, 'Chaos secrets');
     const keys = [tenant.apiKey];
     for (let i = 0; i < 3; i++)
-      keys.push((await gql(api, tenant.apiKey, `mutation { createApiKey(name: "k${i}") { key } }`)).data!.createApiKey.key as string);
+      keys.push(
+        (await gql(api, tenant.apiKey, `mutation { createApiKey(name: "k${i}", scopes: [ADMIN]) { key } }`)).data!.createApiKey
+          .key as string,
+      );
     expect(
       (await gql(api, tenant.apiKey, `mutation($s: String!) { setStripeWebhookSecret(secret: $s) }`, { s: STRIPE_SECRET })).data,
     ).toEqual({

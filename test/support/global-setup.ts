@@ -23,7 +23,10 @@ export default async function globalSetup(): Promise<void> {
   await admin.end();
   const url = databaseUrl(database);
   // Migrations applied to the empty database through the real CLI.
-  await exec('node', ['dist/apps/cli/src/main.js', 'migrate'], { env: { ...process.env, DATABASE_URL: url, REDIS_URL: TEST_REDIS_URL } });
+  await exec('node', ['dist/apps/cli/src/main.js', 'migrate'], {
+    // Every command needs a SECRET_KEY; migrations use none, so any will do.
+    env: { ...process.env, DATABASE_URL: url, REDIS_URL: TEST_REDIS_URL, SECRET_KEY: 'global-setup-secret-key-0123456789abcdef' },
+  });
   process.env.TL_TEST_DATABASE = database;
   process.env.TL_TEST_DATABASE_URL = url;
   process.env.TL_TEST_REDIS_URL = TEST_REDIS_URL;

@@ -14,6 +14,9 @@ export interface TestEnv {
   [key: string]: string;
 }
 
+/** The SECRET_KEY of test processes, unless a suite sets its own. */
+export const TEST_SECRET_KEY = 'test-secret-key-0123456789abcdef-0123456789';
+
 /** Environment for processes of one test file: the run's database, a Redis prefix of the file's own. */
 export function testEnv(overrides: Record<string, string> = {}): TestEnv {
   const url = process.env.TL_TEST_DATABASE_URL;
@@ -23,6 +26,12 @@ export function testEnv(overrides: Record<string, string> = {}): TestEnv {
     LOG_LEVEL: 'warn',
     // Tests read figures right after changing data: share only reads in flight.
     ANALYTICS_CACHE_MS: '0',
+    // Every process needs a key (there is no default); a suite may pass its own.
+    SECRET_KEY: TEST_SECRET_KEY,
+    // Suites send thousands of requests from one key and one address; the rate-limit suite sets its own.
+    RATE_LIMIT_API: '0',
+    RATE_LIMIT_PUBLIC: '0',
+    RATE_LIMIT_REDIRECT: '0',
     MIGRATIONS_RUN: 'false',
     DATABASE_URL: url,
     REDIS_URL: process.env.TL_TEST_REDIS_URL!,
@@ -95,11 +104,21 @@ export async function startWorker(env: TestEnv, overrides: Record<string, string
   return proc;
 }
 
-/** Runs the CLI as a user would; returns stdout, stderr and the exit code. */
-export async function cli(args: string[], env: Record<string, string>): Promise<{ stdout: string; stderr: string; code: number }> {
+const CLI = 'dist/apps/cli/src/main.js';
+
+/**
+ * Runs the CLI as a user would (or another entry point that is expected to exit, such as a process
+ * refusing its configuration: that one is killed after a minute); returns stdout, stderr and the exit code.
+ */
+export async function cli(
+  args: string[],
+  env: Record<string, string>,
+  entry = CLI,
+): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const { stdout, stderr } = await exec('node', ['dist/apps/cli/src/main.js', ...args], {
+    const { stdout, stderr } = await exec('node', [entry, ...args], {
       env: { PATH: process.env.PATH ?? '', ...env },
+      timeout: entry === CLI ? 0 : 60_000,
     });
     return { stdout, stderr, code: 0 };
   } catch (error) {

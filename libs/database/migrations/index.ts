@@ -9,6 +9,7 @@ import { Moments1700000000100 } from './1700000000100-moments.js';
 import { LinksClicksShares1700000000200 } from './1700000000200-links-clicks-shares.js';
 import { Analytics1700000000500 } from './1700000000500-analytics.js';
 import { Conversions1700000000600 } from './1700000000600-conversions.js';
+import { Hardening1700000000700 } from './1700000000700-hardening.js';
 
 /** Every migration, in order. Listed explicitly: ESM builds cannot rely on TypeORM's glob loading. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   Stripe1700000000402,
   Analytics1700000000500,
   Conversions1700000000600,
+  Hardening1700000000700,
 ];

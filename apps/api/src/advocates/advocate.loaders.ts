@@ -4,6 +4,7 @@ import { AdvocatesService, type Advocate } from '#libs/advocates/index.js';
 import { CampaignsService, type Campaign } from '#libs/campaigns/index.js';
 import { CustomersService, type Customer } from '#libs/customers/index.js';
 import { RewardsService, type Balance, type Reward } from '#libs/rewards/index.js';
+import { ReferralsService, type Referral } from '#libs/referrals/index.js';
 
 export interface RequestLoaders {
   customer: DataLoader<string, Customer | undefined>;
@@ -12,6 +13,7 @@ export interface RequestLoaders {
   advocate: DataLoader<string, Advocate | undefined>;
   balances: DataLoader<string, Balance[]>;
   rewardsOfReferral: DataLoader<string, Reward[]>;
+  referral: DataLoader<string, Referral | undefined>;
 }
 
 /**
@@ -27,6 +29,7 @@ export class AdvocateLoaders {
     private readonly campaigns: CampaignsService,
     private readonly advocates: AdvocatesService,
     private readonly rewards: RewardsService,
+    private readonly referrals: ReferralsService,
   ) {}
 
   for(req: object, tenantId: string): RequestLoaders {
@@ -65,6 +68,10 @@ export class AdvocateLoaders {
       rewardsOfReferral: new DataLoader(async (ids) => {
         const all = await this.rewards.forReferrals(tenantId, ids);
         return ids.map((id) => all.filter((r) => r.referralId === id));
+      }),
+      referral: new DataLoader(async (ids) => {
+        const found = new Map((await this.referrals.getMany(tenantId, ids)).map((r) => [r.id, r]));
+        return ids.map((id) => found.get(id));
       }),
     };
   }

@@ -2,6 +2,7 @@ import { Args, Context, ID, Int, Mutation, Parent, Query, ResolveField, Resolver
 import { NotFoundError, clampFirst } from '#libs/common/index.js';
 import { AdvocatesService, advocateCursor, type Advocate as AdvocateRecord } from '#libs/advocates/index.js';
 import { TenantId } from '../common/auth.js';
+import { Audited } from '../audit/audited.js';
 import { pageComplexity, toConnection } from '../graphql/connection.js';
 import { Campaign } from '../campaigns/campaign.model.js';
 import { Customer } from '../customers/customer.model.js';
@@ -32,6 +33,11 @@ export class AdvocatesResolver {
   }
 
   @Mutation(() => Advocate, { description: "Enrols a customer (the brand's id) by hand, optionally with a vanity code." })
+  @Audited('ADVOCATE_ENROLLED', ({ args, result }) => ({
+    type: 'advocate',
+    id: (result as AdvocateRecord).id,
+    details: { campaignId: args.campaignId, customerId: args.customerId },
+  }))
   enrollAdvocate(
     @TenantId() tenantId: string,
     @Args('campaignId', { type: () => ID }) campaignId: string,

@@ -3,6 +3,7 @@ import { AnalyticsService } from '#libs/analytics/index.js';
 import type { Advocate as AdvocateRecord } from '#libs/advocates/index.js';
 import { AdvocatesService } from '#libs/advocates/index.js';
 import { TenantId } from '../common/auth.js';
+import { Audited } from '../audit/audited.js';
 import { pageComplexity } from '../graphql/connection.js';
 import { Advocate } from '../advocates/advocate.model.js';
 import { AnalyticsLoaders } from './analytics.loaders.js';
@@ -62,6 +63,11 @@ export class AnalyticsResolver {
   @Mutation(() => DashboardLink, {
     description: "A signed link to the campaign's dashboard page, valid 24 hours unless ttlMinutes says otherwise.",
   })
+  @Audited('DASHBOARD_LINK_CREATED', ({ args, result }) => ({
+    type: 'campaign',
+    id: String(args.campaignId),
+    details: { expiresAt: (result as { expiresAt: Date }).expiresAt.toISOString() },
+  }))
   createDashboardLink(
     @TenantId() tenantId: string,
     @Args('campaignId', { type: () => ID }) campaignId: string,

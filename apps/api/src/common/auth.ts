@@ -2,12 +2,38 @@ import { createParamDecorator, Injectable, SetMetadata, type CanActivate, type E
 import { Reflector } from '@nestjs/core';
 import { GqlExecutionContext } from '@nestjs/graphql';
 import type { FastifyRequest } from 'fastify';
-import { UnauthenticatedError } from '#libs/common/index.js';
-import { TenantsService, type Principal } from '#libs/tenants/index.js';
+import type { GraphQLResolveInfo } from 'graphql';
+import { ForbiddenError, UnauthenticatedError } from '#libs/common/index.js';
+import { TenantsService, grants, type ApiKeyScope, type Principal } from '#libs/tenants/index.js';
 
 const PUBLIC = 'truthloop:public';
 /** Marks a route that needs no API key (redirects, share pages, health, signed webhooks). */
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC, true);
+
+const SCOPE = 'truthloop:scope';
+type Needed = ApiKeyScope | 'ANY';
+/**
+ * The scope a route or root field needs. Unmarked, a GraphQL query needs READ and everything else
+ * (mutations, REST routes) ADMIN: what was not thought about is closed. ADMIN may do everything.
+ */
+export const RequiresScope = (scope: Needed): MethodDecorator & ClassDecorator => SetMetadata(SCOPE, scope);
+
+function neededScope(reflector: Reflector, context: ExecutionContext): Needed {
+  const marked = reflector.getAllAndOverride<Needed | undefined>(SCOPE, [context.getHandler(), context.getClass()]);
+  if (marked) return marked;
+  if (context.getType<string>() !== 'graphql') return 'ADMIN';
+  const info = GqlExecutionContext.create(context).getInfo<GraphQLResolveInfo>();
+  return info.parentType.name === 'Query' ? 'READ' : 'ADMIN';
+}
+
+function refuseOutOfScope(principal: Principal, needed: Needed, context: ExecutionContext): void {
+  if (needed === 'ANY' || grants(principal.scopes, needed)) return;
+  const what =
+    context.getType<string>() === 'graphql'
+      ? GqlExecutionContext.create(context).getInfo<GraphQLResolveInfo>().fieldName
+      : requestOf(context).routeOptions.url;
+  throw new ForbiddenError(`This API key (${principal.scopes.join(', ')}) cannot use ${what}: that needs ${needed} (or ADMIN)`);
+}
 
 type AuthedRequest = FastifyRequest & { principal?: Principal };
 
@@ -44,12 +70,13 @@ export class ApiKeyGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC, [context.getHandler(), context.getClass()])) return true;
     const req = requestOf(context);
-    if (req.principal) return true; // several root fields of one GraphQL request
-    const key = apiKeyFrom(req);
-    if (!key) throw new UnauthenticatedError('An API key is required (Authorization: Bearer <key>)');
-    const principal = await this.tenants.authenticate(key);
-    if (!principal) throw new UnauthenticatedError('The API key is not valid or has been revoked');
-    req.principal = principal;
+    // Several root fields of one GraphQL request authenticate once; each is checked for its scope.
+    if (!req.principal) {
+      const key = apiKeyFrom(req);
+      if (!key) throw new UnauthenticatedError('An API key is required (Authorization: Bearer <key>)');
+      req.principal = await this.tenants.authenticate(key);
+    }
+    refuseOutOfScope(req.principal, neededScope(this.reflector, context), context);
     return true;
   }
 }

@@ -1,5 +1,5 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, httpStatusOf, type ErrorCode } from '#libs/common/index.js';
 
 export interface ErrorBody {
@@ -37,6 +37,19 @@ export function errorBody(exception: unknown): { status: number; body: ErrorBody
   return { status: 500, body: { error: { code: 'INTERNAL', message: 'Internal error' } } };
 }
 
+/**
+ * Answers an error raised before a handler ran (a hook, the body parser, a rate limit): REST's
+ * `{ error }` body, or on /graphql the GraphQL shape `{ errors: [{ message, extensions: { code } }] }`
+ * that GraphQL clients read.
+ */
+export function sendError(request: FastifyRequest, reply: FastifyReply, exception: unknown): FastifyReply {
+  const { status, body } = errorBody(exception);
+  reply.status(status).header('content-type', 'application/json; charset=utf-8');
+  if (!request.url.startsWith('/graphql')) return reply.send(body);
+  const { code, message, fields } = body.error;
+  return reply.send({ errors: [{ message, extensions: { code, ...(fields ? { fields } : {}) } }] });
+}
+
 /** Maps errors to HTTP responses for REST; GraphQL errors pass through to Apollo's formatError. */
 @Catch()
 export class AllErrorsFilter implements ExceptionFilter {
@@ -44,9 +57,8 @@ export class AllErrorsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): unknown {
     if (host.getType<string>() === 'graphql') return exception;
-    const { status, body } = errorBody(exception);
-    if (status >= 500) this.logger.error(exception);
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    return reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
+    const http = host.switchToHttp();
+    if (errorBody(exception).status >= 500) this.logger.error(exception);
+    return sendError(http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>(), exception);
   }
 }

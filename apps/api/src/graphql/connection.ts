@@ -40,3 +40,9 @@ export function toConnection<T>(
 /** List fields cost their page size times their children (see graphql/limits.ts). */
 export const pageComplexity = ({ args, childComplexity }: { args: { first?: number | null }; childComplexity: number }): number =>
   (args.first ?? 20) * Math.max(1, childComplexity) + 1;
+
+/** A list whose length has a bound of its own (endpoints per tenant, rewards per referral) costs that bound times its children. */
+export const boundedListComplexity =
+  (bound: number) =>
+  ({ childComplexity }: { childComplexity: number }): number =>
+    bound * Math.max(1, childComplexity) + 1;

@@ -1,6 +1,18 @@
 import depthLimit from 'graphql-depth-limit';
 import { getComplexity, fieldExtensionsEstimator, simpleEstimator } from 'graphql-query-complexity';
-import { GraphQLError, type ASTVisitor, type GraphQLSchema, type ValidationContext, type ValidationRule } from 'graphql';
+import {
+  BREAK,
+  GraphQLError,
+  visit,
+  type ASTVisitor,
+  type DocumentNode,
+  type GraphQLSchema,
+  type ValidationContext,
+  type ValidationRule,
+} from 'graphql';
+import type { FastifyRequest } from 'fastify';
+import { DomainError } from '#libs/common/index.js';
+import { grants, type Principal } from '#libs/tenants/index.js';
 import type { ApolloServerPlugin } from '@apollo/server';
 
 export interface QueryLimits {
@@ -58,6 +70,51 @@ export function costLimitPlugin(schema: () => GraphQLSchema, maxCost: number): A
           }
           if (cost > maxCost) {
             throw refused(`The query costs ${cost}, more than the limit of ${maxCost}`, 'COST_LIMIT');
+          }
+        },
+      };
+    },
+  };
+}
+
+function asksForSchema(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Field(node) {
+      if (node.name.value === '__schema' || node.name.value === '__type') {
+        found = true;
+        return BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+/**
+ * Where introspection is not open to everyone (production), answers it for ADMIN and READ keys
+ * only, so GraphQL clients and code generators work against production while an anonymous caller,
+ * or a WRITE key, learns nothing of the schema.
+ */
+export function introspectionForKeysPlugin(
+  authenticate: (req: FastifyRequest) => Promise<Principal>,
+): ApolloServerPlugin<{ req: FastifyRequest }> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, contextValue }) {
+          if (!asksForSchema(document)) return;
+          let principal: Principal;
+          try {
+            principal = await authenticate(contextValue.req);
+          } catch (error) {
+            const message = error instanceof DomainError ? error.message : 'A valid API key is required';
+            throw new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+          }
+          if (!grants(principal.scopes, 'READ')) {
+            throw new GraphQLError('Introspection needs an API key with the READ or ADMIN scope', {
+              extensions: { code: 'FORBIDDEN', http: { status: 403 } },
+            });
           }
         },
       };

@@ -3,7 +3,8 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RedirectService, type RedirectOutcome } from '#libs/links/index.js';
-import { notFoundPage, pageHeaders } from '../pages/layout.js';
+import { notFoundPage, pageHeaders, tooManyPage } from '../pages/layout.js';
+import { ClickLimiter } from './click-limiter.js';
 import { LinksMetrics } from './links.metrics.js';
 
 type RedirectRequest = FastifyRequest<{ Params: { code: string; channel?: string } }>;
@@ -20,16 +21,21 @@ export class RedirectRoutes implements OnModuleInit {
     private readonly adapter: HttpAdapterHost,
     private readonly redirects: RedirectService,
     private readonly metrics: LinksMetrics,
+    private readonly limiter: ClickLimiter,
   ) {}
 
   onModuleInit(): void {
     const fastify = this.adapter.httpAdapter.getInstance<FastifyInstance>();
     const handler = (req: RedirectRequest, reply: FastifyReply) => this.handle(req, reply);
-    fastify.get('/r/:code', handler);
-    fastify.get('/r/:code/:channel', handler);
+    // Not counted in Redis (a round trip per click); limited in process below.
+    const options = { config: { rateLimit: false } } as const;
+    fastify.get('/r/:code', options, handler);
+    fastify.get('/r/:code/:channel', options, handler);
   }
 
   private handle(req: RedirectRequest, reply: FastifyReply): Promise<void> | void {
+    const retryAfter = this.limiter.retryAfter(req.ip);
+    if (retryAfter !== undefined) return this.tooMany(reply, retryAfter);
     const outcome = this.redirects.redirect({
       code: req.params.code,
       channel: req.params.channel,
@@ -42,6 +48,15 @@ export class RedirectRoutes implements OnModuleInit {
     });
     // Warm codes resolve synchronously: no promise, no extra tick.
     return outcome instanceof Promise ? outcome.then((o) => this.send(o, reply)) : this.send(outcome, reply);
+  }
+
+  /** 429: the click is not recorded. */
+  private tooMany(reply: FastifyReply, retryAfter: number): void {
+    const nonce = randomBytes(12).toString('base64');
+    reply
+      .code(429)
+      .headers({ ...pageHeaders(nonce), 'retry-after': String(retryAfter), 'x-ratelimit-limit': String(this.limiter.limit) })
+      .send(tooManyPage(nonce));
   }
 
   private send(outcome: RedirectOutcome, reply: FastifyReply): void {

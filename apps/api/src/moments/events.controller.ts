@@ -1,9 +1,10 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { MomentsService } from '#libs/moments/index.js';
-import { TenantId } from '../common/auth.js';
+import { RequiresScope, TenantId } from '../common/auth.js';
 
 /** Customer events and feedback from the brand's servers. Validation is the service's. */
 @Controller('v1')
+@RequiresScope('WRITE')
 export class EventsController {
   constructor(private readonly moments: MomentsService) {}
 

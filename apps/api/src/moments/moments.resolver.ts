@@ -1,9 +1,11 @@
 import { Args, Mutation, Resolver } from '@nestjs/graphql';
 import { MomentsService } from '#libs/moments/index.js';
-import { TenantId } from '../common/auth.js';
+import { RequiresScope, TenantId } from '../common/auth.js';
 import { EventInput, FeedbackInput, IngestResult } from './moment.input.js';
 
+/** What a brand's server sends: WRITE keys may call these, and nothing else. */
 @Resolver()
+@RequiresScope('WRITE')
 export class MomentsResolver {
   constructor(private readonly moments: MomentsService) {}
 

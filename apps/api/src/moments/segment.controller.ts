@@ -1,12 +1,13 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { MomentsService } from '#libs/moments/index.js';
-import { TenantId } from '../common/auth.js';
+import { RequiresScope, TenantId } from '../common/auth.js';
 
 /**
  * The Segment HTTP Tracking API, at the paths Segment-compatible clients post to, with the API key
  * as the write key (HTTP Basic). Answers like Segment: 200 `{"success": true}`.
  */
 @Controller('v1')
+@RequiresScope('WRITE')
 export class SegmentController {
   constructor(private readonly moments: MomentsService) {}
 

@@ -1,9 +1,12 @@
-import { Controller, Get, Header, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Req, Res, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { REDIS } from '#libs/queue/index.js';
 import { ClickRepository, flushLagSeconds } from '#libs/links/index.js';
+import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
+import { NotFoundError, UnauthenticatedError } from '#libs/common/index.js';
+import { metricsAuthorized } from './metrics-server.js';
 import { Public } from '../common/auth.js';
 import { MetricsService } from './metrics.service.js';
 
@@ -17,6 +20,7 @@ export class OpsController {
     private readonly metrics: MetricsService,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly clicks: ClickRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** Liveness: the process answers. */
@@ -47,7 +51,12 @@ export class OpsController {
 
   @Get('metrics')
   @Header('cache-control', 'no-store')
-  async prometheus(@Res() reply: FastifyReply) {
+  async prometheus(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    // On a port of its own (MetricsServer), the public port does not serve them at all.
+    if (this.config.metrics.port !== null) throw new NotFoundError('Route GET /metrics');
+    if (!metricsAuthorized(req.headers.authorization, this.config.metrics.token)) {
+      throw new UnauthenticatedError('GET /metrics needs Authorization: Bearer <METRICS_TOKEN>');
+    }
     const body = await this.metrics.registry.metrics();
     return reply.header('content-type', this.metrics.registry.contentType).send(body);
   }

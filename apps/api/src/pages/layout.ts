@@ -54,3 +54,7 @@ export function notFoundPage(nonce: string, what = 'link'): string {
 export function errorPage(nonce: string): string {
   return layout('Something went wrong', html`<h1>Something went wrong</h1><p class="muted">Please try again in a moment.</p>`, nonce);
 }
+
+export function tooManyPage(nonce: string): string {
+  return layout('Too many requests', html`<h1>Too many requests</h1><p class="muted">Please wait a minute, then open the link again.</p>`, nonce);
+}

@@ -71,6 +71,9 @@ export class Reward {
 }
 
 @ObjectType()
+export class RewardConnection extends Connection(Reward) {}
+
+@ObjectType()
 export class Balance {
   @Field(() => MinorUnits) pending!: number;
   @Field(() => MinorUnits) available!: number;

@@ -3,7 +3,7 @@ import { NotFoundError } from '#libs/common/index.js';
 import { AdvocateLoaders } from '../advocates/advocate.loaders.js';
 import { Advocate } from '../advocates/advocate.model.js';
 import { Customer } from '../customers/customer.model.js';
-import { clampFirst } from '#libs/common/index.js';
+import { clampFirst, decodeCursor } from '#libs/common/index.js';
 import {
   ReferralsService,
   ReviewService,
@@ -13,10 +13,14 @@ import {
 } from '#libs/referrals/index.js';
 import { RewardsService, type Reward as RewardEntity } from '#libs/rewards/index.js';
 import { CurrentPrincipal, TenantId } from '../common/auth.js';
+import { Audited } from '../audit/audited.js';
 import type { Principal } from '#libs/tenants/index.js';
-import { pageComplexity, toConnection } from '../graphql/connection.js';
+import { boundedListComplexity, pageComplexity, toConnection } from '../graphql/connection.js';
 import { MinorUnits } from '../graphql/minor-units.js';
-import { Payout, Referral, ReferralConnection, ReferralStatusEnum, Reward, Risk } from './referral.model.js';
+import { Payout, Referral, ReferralConnection, ReferralStatusEnum, Reward, RewardConnection, Risk } from './referral.model.js';
+
+/** The review queue is a work queue: its head, at most this long; decisions bring the rest. */
+const REVIEW_PAGE = 100;
 
 @Resolver(() => Referral)
 export class ReferralsResolver {
@@ -27,17 +31,26 @@ export class ReferralsResolver {
     private readonly loaders: AdvocateLoaders,
   ) {}
 
-  @Query(() => [Referral], { description: 'Referrals held for review (risk decision REVIEW, not yet decided).' })
-  reviewQueue(@TenantId() tenantId: string, @Args('campaignId', { type: () => ID }) campaignId: string) {
-    return this.review.queue(tenantId, campaignId);
+  @Query(() => [Referral], {
+    complexity: ({ args, childComplexity }) => (args.first ?? REVIEW_PAGE) * Math.max(1, childComplexity) + 1,
+    description: `Referrals held for review (risk decision REVIEW, not yet decided), oldest first: the first \`first\` (1-${REVIEW_PAGE}, default ${REVIEW_PAGE}); deciding them brings the next.`,
+  })
+  reviewQueue(
+    @TenantId() tenantId: string,
+    @Args('campaignId', { type: () => ID }) campaignId: string,
+    @Args('first', { type: () => Int, nullable: true }) first?: number | null,
+  ) {
+    return this.review.queue(tenantId, campaignId, clampFirst(first, REVIEW_PAGE, REVIEW_PAGE));
   }
 
   @Mutation(() => Referral, { description: 'Approves a referral held for review; its rewards are released when the hold ends.' })
+  @Audited('REFERRAL_APPROVED', ({ args }) => ({ type: 'referral', id: String(args.id) }))
   approveReferral(@CurrentPrincipal() principal: Principal, @Args('id', { type: () => ID }) id: string) {
     return this.review.approve(principal.tenantId, id, principal.apiKeyName);
   }
 
   @Mutation(() => Referral, { description: 'Rejects a referral; its rewards are reversed through the ledger.' })
+  @Audited('REFERRAL_REJECTED', ({ args }) => ({ type: 'referral', id: String(args.id), details: { reason: args.reason } }))
   rejectReferral(@CurrentPrincipal() principal: Principal, @Args('id', { type: () => ID }) id: string, @Args('reason') reason: string) {
     return this.review.reject(principal.tenantId, id, reason, principal.apiKeyName);
   }
@@ -72,7 +85,10 @@ export class ReferralsResolver {
     return customer;
   }
 
-  @ResolveField(() => [Reward], { description: "The referral's rewards: the advocate's and the friend's incentive." })
+  @ResolveField(() => [Reward], {
+    complexity: boundedListComplexity(2),
+    description: "The referral's rewards: the advocate's and the friend's incentive.",
+  })
   async rewards(@Parent() referral: ReferralEntity, @Context('req') req: object) {
     return this.loaders.for(req, referral.tenantId).rewardsOfReferral.load(referral.id);
   }
@@ -87,12 +103,27 @@ export class ReferralsResolver {
     };
   }
 
-  @Query(() => [Reward], { name: 'rewards', description: "The advocate's own rewards (the friends' incentives are on each referral)." })
-  advocateRewards(@TenantId() tenantId: string, @Args('advocateId', { type: () => ID }) advocateId: string): Promise<RewardEntity[]> {
-    return this.rewardService.listForAdvocate(tenantId, advocateId);
+  @Query(() => RewardConnection, {
+    name: 'rewards',
+    complexity: pageComplexity,
+    description: "The advocate's own rewards, oldest first (the friends' incentives are on each referral).",
+  })
+  async advocateRewards(
+    @TenantId() tenantId: string,
+    @Args('advocateId', { type: () => ID }) advocateId: string,
+    @Args('first', { type: () => Int, nullable: true }) first?: number,
+    @Args('after', { nullable: true }) after?: string,
+  ) {
+    const key = after ? decodeCursor(after, ['timestamp', 'uuid']) : undefined;
+    return toConnection(await this.rewardService.pageForAdvocate(tenantId, advocateId, clampFirst(first), key), rewardCursor);
   }
 
   @Mutation(() => Payout)
+  @Audited('PAYOUT_RECORDED', ({ args, result }) => ({
+    type: 'advocate',
+    id: String(args.advocateId),
+    details: { payoutId: (result as Payout).id, amount: args.amount, currency: args.currency, reference: args.reference },
+  }))
   recordPayout(
     @TenantId() tenantId: string,
     @Args('advocateId', { type: () => ID }) advocateId: string,
@@ -106,10 +137,16 @@ export class ReferralsResolver {
 
 @Resolver(() => Reward)
 export class RewardsResolver {
-  constructor(private readonly referrals: ReferralsService) {}
+  constructor(private readonly loaders: AdvocateLoaders) {}
 
   @ResolveField(() => Referral)
-  referral(@Parent() reward: RewardEntity) {
-    return this.referrals.get(reward.tenantId, reward.referralId);
+  async referral(@Parent() reward: RewardEntity, @Context('req') req: object) {
+    const referral = await this.loaders.for(req, reward.tenantId).referral.load(reward.referralId);
+    if (!referral) throw new NotFoundError('Referral', reward.referralId);
+    return referral;
   }
+}
+
+function rewardCursor(r: RewardEntity): [string, string] {
+  return [r.createdAt.toISOString(), r.id];
 }

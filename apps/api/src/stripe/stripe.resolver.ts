@@ -1,6 +1,7 @@
 import { Args, Mutation, Resolver } from '@nestjs/graphql';
 import { StripeWebhooksService } from '#libs/stripe/index.js';
 import { TenantId } from '../common/auth.js';
+import { Audited } from '../audit/audited.js';
 
 @Resolver()
 export class StripeResolver {
@@ -9,6 +10,7 @@ export class StripeResolver {
   @Mutation(() => Boolean, {
     description: 'Sets the signing secret (whsec_…) of the Stripe endpoint POST /webhooks/stripe/<tenantId>; stored sealed.',
   })
+  @Audited('STRIPE_SECRET_SET', () => ({ type: 'tenant' }))
   async setStripeWebhookSecret(@TenantId() tenantId: string, @Args('secret') secret: string): Promise<boolean> {
     await this.stripe.setSecret(tenantId, secret);
     return true;

@@ -19,6 +19,11 @@ export class WebhookEndpoint {
     description: 'The signing secret of Truthloop-Signature: given once, by createWebhookEndpoint; null afterwards.',
   })
   secret!: string | null;
+  @Field(() => GraphQLISODateTime, {
+    nullable: true,
+    description: 'After rotateWebhookSecret: until when the previous secret still signs beside the new one.',
+  })
+  previousSecretExpiresAt!: Date | null;
   @Field(() => GraphQLISODateTime) createdAt!: Date;
   @Field(() => GraphQLISODateTime) updatedAt!: Date;
 }
