@@ -56,5 +56,9 @@ export function errorPage(nonce: string): string {
 }
 
 export function tooManyPage(nonce: string): string {
-  return layout('Too many requests', html`<h1>Too many requests</h1><p class="muted">Please wait a minute, then open the link again.</p>`, nonce);
+  return layout(
+    'Too many requests',
+    html`<h1>Too many requests</h1><p class="muted">Please wait a minute, then open the link again.</p>`,
+    nonce,
+  );
 }
