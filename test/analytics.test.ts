@@ -7,8 +7,8 @@ import { cli, createTenant, gql, pool, startApi, testEnv, type RunningApi, type 
 import { hasChromium, launchChromium } from './support/browser.js';
 import { createActiveCampaign, type TestCampaign } from './support/links.js';
 import { bruteForce, generateHistory, insertHistory, type History } from './support/analytics-data.js';
-import { ReferralRepository, type AttributedBy, type ReferralStatus } from '#libs/referrals/index.js';
-import { RewardRepository } from '#libs/rewards/index.js';
+import type { AttributedBy, ReferralStatus } from '#libs/referrals/index.js';
+import type { WorldHistory } from '#libs/world/index.js';
 import { testWorld } from './support/world.js';
 
 type World = Awaited<ReturnType<typeof testWorld>>;
@@ -61,59 +61,67 @@ describe('analytics', () => {
         advocateReward: { kind: 'FIXED', amount: 1000, currency: 'USD' },
         friendIncentive: { kind: 'PERCENT', percentBps: 1000, currency: 'USD' },
       });
-      const t = tenant.tenantId;
-      const customer = async (name: string, extra: { firstUse?: number; delight?: number } = {}) => {
-        const [row] = await sql(
-          db,
-          `INSERT INTO customers (tenant_id, external_id, first_use_at, delight_score) VALUES ($1, $2, $3, $4) RETURNING id`,
-          [t, `${name}-${randomUUID()}`, extra.firstUse === undefined ? null : at(extra.firstUse), extra.delight ?? null],
-        );
-        return (id[name] = row!.id!);
+      // The history, loaded through each owning repository's import (the world builder).
+      const h: WorldHistory = { customers: [], advocates: [], clicks: [], shares: [], referrals: [], rewards: [], feedback: [] };
+      const customer = (name: string, extra: { firstUse?: number; delight?: number } = {}) => {
+        id[name] = randomUUID();
+        h.customers!.push({
+          id: id[name],
+          externalId: `${name}-${randomUUID()}`,
+          firstUseAt: extra.firstUse === undefined ? null : new Date(at(extra.firstUse)),
+          delight: extra.delight === undefined ? null : { score: extra.delight, reasons: [] },
+        });
       };
-      const advocate = async (name: string, customerName: string, generation: number, createdAt: number) => {
-        const [row] = await sql(
-          db,
-          `INSERT INTO advocates (tenant_id, campaign_id, customer_id, code, portal_token, generation, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-          [t, campaign.id, id[customerName], `H${randomUUID().slice(0, 10)}`, randomUUID(), generation, at(createdAt)],
-        );
-        return (id[name] = row!.id!);
+      const advocate = (name: string, customerName: string, generation: number, createdAt: number) => {
+        id[name] = randomUUID();
+        h.advocates!.push({
+          id: id[name],
+          customerId: id[customerName]!,
+          code: `H${randomUUID().slice(0, 10)}`,
+          portalToken: randomUUID(),
+          generation,
+          createdAt: new Date(at(createdAt)),
+        });
       };
-      for (const c of ['cA', 'cB', 'cC', 'f2', 'f4', 'f5']) await customer(c);
-      await customer('f1', { firstUse: 6 * HOUR, delight: 85 });
-      await customer('f3', { firstUse: 7 * DAY, delight: 50 });
-      await advocate('A', 'cA', 1, 0);
-      await advocate('B', 'cB', 1, DAY);
-      await advocate('C', 'cC', 1, 40 * DAY);
-      await advocate('D', 'f1', 2, 10 * DAY);
+      for (const c of ['cA', 'cB', 'cC', 'f2', 'f4', 'f5']) customer(c);
+      customer('f1', { firstUse: 6 * HOUR, delight: 85 });
+      customer('f3', { firstUse: 7 * DAY, delight: 50 });
+      advocate('A', 'cA', 1, 0);
+      advocate('B', 'cB', 1, DAY);
+      advocate('C', 'cC', 1, 40 * DAY);
+      advocate('D', 'f1', 2, 10 * DAY);
 
-      const click = (adv: string, ms: number, channel: string, visitor: string, kind = 'human') =>
-        sql(
-          db,
-          `INSERT INTO clicks (id, occurred_at, tenant_id, advocate_id, campaign_id, channel, visitor_id, ua_class, kind, active)
-           VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, 'browser', $7, true)`,
-          [at(ms), t, id[adv], campaign.id, channel, visitor, kind],
-        );
-      await click('A', HOUR, 'email', 'v1');
-      await click('A', HOUR + 10 * 60_000, 'email', 'v1'); // same visitor, same hour: one human click
-      await click('A', 3 * HOUR, 'whatsapp', 'v1');
-      await click('A', 2 * DAY, 'whatsapp', 'v2');
-      await click('A', 2 * DAY, 'whatsapp', 'bot-1', 'bot');
-      await click('A', 2 * DAY, 'whatsapp', 'preview-1', 'preview');
-      await click('B', 5 * DAY, 'x', 'v3');
+      const click = (adv: string, ms: number, channel: string, visitor: string, kind: 'human' | 'bot' | 'preview' = 'human') =>
+        h.clicks!.push({
+          id: randomUUID(),
+          at: Date.parse(at(ms)),
+          tenantId: tenant.tenantId,
+          advocateId: id[adv]!,
+          campaignId: campaign.id,
+          channel,
+          visitorId: visitor,
+          ipHash: null,
+          uaClass: kind === 'human' ? 'desktop' : kind,
+          referrerHost: null,
+          kind,
+          active: true,
+        });
+      click('A', HOUR, 'email', 'v1');
+      click('A', HOUR + 10 * 60_000, 'email', 'v1'); // same visitor, same hour: one human click
+      click('A', 3 * HOUR, 'whatsapp', 'v1');
+      click('A', 2 * DAY, 'whatsapp', 'v2');
+      click('A', 2 * DAY, 'whatsapp', 'bot-1', 'bot');
+      click('A', 2 * DAY, 'whatsapp', 'preview-1', 'preview');
+      click('B', 5 * DAY, 'x', 'v3');
 
       const share = (adv: string, ms: number, channel: string) =>
-        sql(
-          db,
-          `INSERT INTO shares (tenant_id, advocate_id, campaign_id, channel, source, occurred_at) VALUES ($1, $2, $3, $4, 'event', $5)`,
-          [t, id[adv], campaign.id, channel, at(ms)],
-        );
-      await share('A', 0, 'email');
-      await share('A', 2 * DAY, 'whatsapp');
-      await share('C', 41 * DAY, 'x');
-      await share('D', 11 * DAY, 'email');
+        h.shares!.push({ advocateId: id[adv]!, channel, at: new Date(at(ms)), source: 'event' });
+      share('A', 0, 'email');
+      share('A', 2 * DAY, 'whatsapp');
+      share('C', 41 * DAY, 'x');
+      share('D', 11 * DAY, 'email');
 
-      const referral = async (
+      const referral = (
         name: string,
         adv: string,
         friend: string,
@@ -128,25 +136,24 @@ describe('analytics', () => {
           refunded?: number;
         },
       ) => {
-        const [referralId] = await world.app.get(ReferralRepository).importHistory(t, campaign.id, [
-          {
-            advocateId: id[adv]!,
-            referredCustomerId: id[friend]!,
-            status: r.status,
-            attributedBy: r.by,
-            visitorId: r.visitor ?? null,
-            orderId: r.amount ? `order-${name}` : null,
-            amount: r.amount ?? null,
-            currency: r.currency ?? null,
-            refundedAmount: r.refunded ?? 0,
-            convertedAt: r.converted === undefined ? null : new Date(at(r.converted)),
-            createdAt: new Date(at(r.created)),
-            riskDecision: 'ALLOW',
-          },
-        ]);
-        return (id[name] = referralId!);
+        id[name] = randomUUID();
+        h.referrals!.push({
+          id: id[name],
+          advocateId: id[adv]!,
+          referredCustomerId: id[friend]!,
+          status: r.status,
+          attributedBy: r.by,
+          visitorId: r.visitor ?? null,
+          orderId: r.amount ? `order-${name}` : null,
+          amount: r.amount ?? null,
+          currency: r.currency ?? null,
+          refundedAmount: r.refunded ?? 0,
+          convertedAt: r.converted === undefined ? null : new Date(at(r.converted)),
+          createdAt: new Date(at(r.created)),
+          riskDecision: 'ALLOW',
+        });
       };
-      await referral('r1', 'A', 'f1', {
+      referral('r1', 'A', 'f1', {
         status: 'CONVERTED',
         by: 'VISITOR_ID',
         visitor: 'v1',
@@ -156,7 +163,7 @@ describe('analytics', () => {
         currency: 'USD',
         refunded: 2000,
       });
-      await referral('r2', 'A', 'f2', {
+      referral('r2', 'A', 'f2', {
         status: 'REVERSED',
         by: 'VISITOR_ID',
         visitor: 'v2',
@@ -166,7 +173,7 @@ describe('analytics', () => {
         currency: 'USD',
         refunded: 5000,
       });
-      await referral('r3', 'B', 'f3', {
+      referral('r3', 'B', 'f3', {
         status: 'APPROVED',
         by: 'REFERRAL_CODE',
         created: 6 * DAY,
@@ -174,8 +181,8 @@ describe('analytics', () => {
         amount: 8000,
         currency: 'EUR',
       });
-      await referral('r4', 'B', 'f4', { status: 'LEAD', by: 'REFERRAL_CODE', created: 7 * DAY });
-      await referral('r5', 'A', 'f5', { status: 'REJECTED', by: 'REFERRAL_CODE', created: 8 * DAY });
+      referral('r4', 'B', 'f4', { status: 'LEAD', by: 'REFERRAL_CODE', created: 7 * DAY });
+      referral('r5', 'A', 'f5', { status: 'REJECTED', by: 'REFERRAL_CODE', created: 8 * DAY });
 
       const reward = (
         ref: string,
@@ -186,39 +193,39 @@ describe('analytics', () => {
         currency: string,
         created: number,
       ) =>
-        world.app.get(RewardRepository).importHistory(t, campaign.id, [
-          {
-            referralId: id[ref]!,
-            advocateId: id[adv]!,
-            kind,
-            beneficiaryId: id[adv]!,
-            amount,
-            reversedAmount: reversed,
-            currency,
-            rule: { kind: 'FIXED', amount, percentBps: null, currency },
-            orderId: null,
-            createdAt: new Date(at(created)),
-          },
-        ]);
-      await reward('r1', 'A', 'ADVOCATE', 1000, 0, 'USD', 5 * HOUR);
-      await reward('r1', 'A', 'FRIEND', 1000, 200, 'USD', 5 * HOUR);
-      await reward('r2', 'A', 'ADVOCATE', 1000, 1000, 'USD', 2 * DAY + 2 * HOUR);
-      await reward('r2', 'A', 'FRIEND', 500, 500, 'USD', 2 * DAY + 2 * HOUR);
-      await reward('r3', 'B', 'ADVOCATE', 1000, 0, 'USD', 6 * DAY);
-      await reward('r3', 'B', 'FRIEND', 800, 0, 'EUR', 6 * DAY);
+        h.rewards!.push({
+          referralId: id[ref]!,
+          advocateId: id[adv]!,
+          kind,
+          beneficiaryId: id[adv]!,
+          amount,
+          reversedAmount: reversed,
+          currency,
+          rule: { kind: 'FIXED', amount, percentBps: null, currency },
+          orderId: null,
+          createdAt: new Date(at(created)),
+        });
+      reward('r1', 'A', 'ADVOCATE', 1000, 0, 'USD', 5 * HOUR);
+      reward('r1', 'A', 'FRIEND', 1000, 200, 'USD', 5 * HOUR);
+      reward('r2', 'A', 'ADVOCATE', 1000, 1000, 'USD', 2 * DAY + 2 * HOUR);
+      reward('r2', 'A', 'FRIEND', 500, 500, 'USD', 2 * DAY + 2 * HOUR);
+      reward('r3', 'B', 'ADVOCATE', 1000, 0, 'USD', 6 * DAY);
+      reward('r3', 'B', 'FRIEND', 800, 0, 'EUR', 6 * DAY);
 
       const feedback = (customerName: string, ms: number, met: boolean | null, preferred: string[] | null) =>
-        sql(
-          db,
-          `INSERT INTO feedback (tenant_id, feedback_id, customer_id, occurred_at, nps, expectation_met, preferred_channels, source)
-           VALUES ($1, $2, $3, $4, 9, $5, $6, 'api')`,
-          [t, randomUUID(), id[customerName], at(ms), met, preferred],
-        );
-      await feedback('f1', DAY, true, ['email', 'TikTok']);
-      await feedback('f1', 3 * DAY, false, null); // a later answer: the first one counts
-      await feedback('f2', 3 * DAY, false, ['email']);
-      await feedback('f3', 8 * DAY, null, null);
-      await feedback('cA', 0, true, ['whatsapp']); // not referred: no part of promiseKeptRate
+        h.feedback!.push({
+          customerId: id[customerName]!,
+          occurredAt: new Date(at(ms)),
+          nps: 9,
+          expectationMet: met,
+          preferredChannels: preferred,
+        });
+      feedback('f1', DAY, true, ['email', 'TikTok']);
+      feedback('f1', 3 * DAY, false, null); // a later answer: the first one counts
+      feedback('f2', 3 * DAY, false, ['email']);
+      feedback('f3', 8 * DAY, null, null);
+      feedback('cA', 0, true, ['whatsapp']); // not referred: no part of promiseKeptRate
+      await world.builder.importHistory(tenant.tenantId, campaign.id, h);
     });
 
     it('campaignStats: every figure, all time', async () => {
@@ -371,10 +378,10 @@ describe('analytics', () => {
         friendIncentive: { kind: 'PERCENT', percentBps: 1000, currency: 'USD' },
       });
       history = generateHistory(20240301, 400);
-      await insertHistory(db, world, tenant.tenantId, campaign.id, history);
+      await insertHistory(world, tenant.tenantId, campaign.id, history);
       // Rows of another campaign of the same tenant must not leak into this one's figures.
       const otherCampaign = await createActiveCampaign(api, tenant.apiKey);
-      await insertHistory(db, world, tenant.tenantId, otherCampaign.id, { ...generateHistory(7, 20), feedback: [] });
+      await insertHistory(world, tenant.tenantId, otherCampaign.id, { ...generateHistory(7, 20), feedback: [] });
     });
 
     it('generates thousands of customers over several generations', () => {

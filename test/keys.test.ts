@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { loadConfig } from '#libs/config/index.js';
-import { createDataSource } from '#libs/database/index.js';
-import { migrations } from '#libs/database/migrations/index.js';
+import { createDataSource, migrations } from '#libs/database/index.js';
 import { ADMIN_DATABASE_URL, databaseUrl } from './support/env.js';
 import { createTenant, gql, pool, postJson, startApi, testEnv, type RunningApi, type TestEnv } from './support/harness.js';
 import { seedAdvocate, seedCampaign, seedConversion } from './support/seed.js';

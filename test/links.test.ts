@@ -49,7 +49,7 @@ describe('links: redirect and clicks', () => {
 
   describe('the redirect', () => {
     it('sends the friend to the destination with the referral parameters and a visitor cookie', async () => {
-      const advocate = await insertAdvocate(db, tenant.tenantId, campaign.id);
+      const advocate = await insertAdvocate(env, tenant.tenantId, campaign.id);
       const res = await click(api, `/r/${advocate.code}`);
       expect(res.status).toBe(302);
       expect(res.headers.get('cache-control')).toBe('no-store');
@@ -75,7 +75,7 @@ describe('links: redirect and clicks', () => {
     });
 
     it('names the channel, keeps the visitor, marks the cookie Secure behind https and ignores code case', async () => {
-      const advocate = await insertAdvocate(db, tenant.tenantId, campaign.id);
+      const advocate = await insertAdvocate(env, tenant.tenantId, campaign.id);
       const first = await click(api, `/r/${advocate.code}/whatsapp`, { 'x-forwarded-proto': 'https' });
       const vid = cookieValue(first);
       expect(first.headers.get('set-cookie')).toContain('; Secure');
@@ -112,7 +112,7 @@ describe('links: redirect and clicks', () => {
 
   describe('click records', () => {
     it('stores bots and link previews apart from human clicks, and nothing for HEAD', async () => {
-      const advocate = await insertAdvocate(db, tenant.tenantId, campaign.id);
+      const advocate = await insertAdvocate(env, tenant.tenantId, campaign.id);
       const head = await click(api, `/r/${advocate.code}`, {}, 'HEAD');
       expect(head.status).toBe(302);
       expect(head.headers.get('location')).toContain(`ref=${advocate.code}`);
@@ -150,7 +150,7 @@ describe('links: redirect and clicks', () => {
       const other = await startApi(env);
       try {
         const paused = await createActiveCampaign(api, tenant.apiKey);
-        const advocate = await insertAdvocate(db, tenant.tenantId, paused.id);
+        const advocate = await insertAdvocate(env, tenant.tenantId, paused.id);
         // Warm both processes' caches and the Redis copy.
         for (const a of [api, other]) expect((await click(a, `/r/${advocate.code}`)).headers.get('location')).toContain('ref=');
 
@@ -196,7 +196,7 @@ describe('links: redirect and clicks', () => {
       let second: RunningApi | undefined;
       let ownWorker: RunningProcess | undefined;
       try {
-        const advocate = await insertAdvocate(db, tenant.tenantId, campaign.id);
+        const advocate = await insertAdvocate(env, tenant.tenantId, campaign.id);
         const N = 300;
         for (let i = 0; i < N; i += 50) {
           const batch = await Promise.all(Array.from({ length: 50 }, () => click(first!, `/r/${advocate.code}`)));
@@ -224,7 +224,7 @@ describe('links: redirect and clicks', () => {
     it('stores exactly N rows for N clicks spread over two API processes', async () => {
       const other = await startApi(env);
       try {
-        const advocate = await insertAdvocate(db, tenant.tenantId, campaign.id);
+        const advocate = await insertAdvocate(env, tenant.tenantId, campaign.id);
         const N = 200;
         const responses = await Promise.all(Array.from({ length: N }, (_, i) => click(i % 2 ? api : other, `/r/${advocate.code}`)));
         expect(responses.every((r) => r.status === 302)).toBe(true);
@@ -239,10 +239,10 @@ describe('links: redirect and clicks', () => {
 
   describe('codes', () => {
     it('are unique across tenants, whatever the case', async () => {
-      const advocate = await insertAdvocate(db, tenant.tenantId, campaign.id, { code: 'SharedVanity' });
+      const advocate = await insertAdvocate(env, tenant.tenantId, campaign.id, { code: 'SharedVanity' });
       const otherTenant = await createTenant(env, 'Other brand');
       const otherCampaign = await createActiveCampaign(api, otherTenant.apiKey);
-      await expect(insertAdvocate(db, otherTenant.tenantId, otherCampaign.id, { code: 'sharedvanity' })).rejects.toThrow(/unique/);
+      await expect(insertAdvocate(env, otherTenant.tenantId, otherCampaign.id, { code: 'sharedvanity' })).rejects.toThrow(/taken/);
       const res = await click(api, '/r/SHAREDVANITY');
       expect(new URL(res.headers.get('location')!).searchParams.get('ref')).toBe(advocate.code);
     });

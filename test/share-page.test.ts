@@ -48,7 +48,7 @@ describe('share page', () => {
   });
 
   it('shows the message, the link, a share button per channel, a QR code and progress; escaped, first name only', async () => {
-    const advocate = await insertAdvocate(db, tenant.tenantId, campaign.id, { name: 'Ada Lovelace', email: 'ada@example.com' });
+    const advocate = await insertAdvocate(env, tenant.tenantId, campaign.id, { name: 'Ada Lovelace', email: 'ada@example.com' });
     // Two human clicks, one bot: the page counts the human ones.
     await click(api, `/r/${advocate.code}`);
     await click(api, `/r/${advocate.code}/x`);
@@ -93,7 +93,7 @@ describe('share page', () => {
   });
 
   it('records shares from the page buttons, refusing channels the campaign does not have', async () => {
-    const advocate = await insertAdvocate(db, tenant.tenantId, campaign.id);
+    const advocate = await insertAdvocate(env, tenant.tenantId, campaign.id);
     const post = (channel: unknown) =>
       fetch(`${api.url}/a/${advocate.portalToken}/share`, {
         method: 'POST',
@@ -122,7 +122,7 @@ describe('share page', () => {
 
   it('hides the share buttons of a campaign that is not running', async () => {
     const paused = await createActiveCampaign(api, tenant.apiKey);
-    const advocate = await insertAdvocate(db, tenant.tenantId, paused.id);
+    const advocate = await insertAdvocate(env, tenant.tenantId, paused.id);
     await setStatus(api, tenant.apiKey, paused.id, 'PAUSED');
     const html = await (await fetch(`${api.url}/a/${advocate.portalToken}`)).text();
     expect(html).toContain('not running');
@@ -135,7 +135,7 @@ describe('share page', () => {
   }
 
   browserIt('works in a real browser: copy the link, press a share button, the share is recorded', async () => {
-    const advocate = await insertAdvocate(db, tenant.tenantId, campaign.id, { name: 'Grace' });
+    const advocate = await insertAdvocate(env, tenant.tenantId, campaign.id, { name: 'Grace' });
     const browser = await launchChromium();
     try {
       const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });

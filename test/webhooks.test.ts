@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
@@ -16,6 +16,8 @@ import {
   type RunningProcess,
   type TestEnv,
 } from './support/harness.js';
+import type { OutboxEventMap, OutboxEventType } from '#libs/outbox/index.js';
+import { testWorld } from './support/world.js';
 
 // The verification helper of the README ("Verifying a webhook"), with types added.
 function verifyTruthloopSignature(rawBody: string, header: string, secret: string, toleranceSeconds = 300): boolean {
@@ -98,6 +100,7 @@ describe('outbound webhooks', () => {
   let api: RunningApi;
   let worker: RunningProcess | undefined;
   let db: pg.Pool;
+  let world: Awaited<ReturnType<typeof testWorld>>;
   const receiver = new Receiver();
 
   beforeAll(async () => {
@@ -106,10 +109,12 @@ describe('outbound webhooks', () => {
     await receiver.start();
     db = pool(env);
     [api, worker] = await Promise.all([startApi(env), startWorker(env)]);
+    world = await testWorld(env);
   });
   afterAll(async () => {
     await Promise.all([api?.stop(), worker?.stop()]);
     await db?.end();
+    await world?.close();
     await receiver.stop();
   });
 
@@ -130,15 +135,9 @@ describe('outbound webhooks', () => {
     return res.data!.createWebhookEndpoint as { id: string; secret: string; url: string; events: string[] };
   };
 
-  /** Outbox rows as the other domains write them (in their own transactions). */
-  const emit = async (tenantId: string, type: string, data: Record<string, unknown>): Promise<string> => {
-    const { rows } = await db.query<{ id: string }>(`INSERT INTO outbox (tenant_id, type, data) VALUES ($1, $2, $3) RETURNING id`, [
-      tenantId,
-      type,
-      JSON.stringify(data),
-    ]);
-    return rows[0]!.id;
-  };
+  /** An outbound event as a domain writes it with its change (OutboxWriter, through the world builder), `data` over a valid payload. */
+  const emit = <K extends OutboxEventType>(tenantId: string, type: K, data: Partial<OutboxEventMap[K]> = {}): Promise<string> =>
+    world.builder.announce(tenantId, type, { ...samplePayload(type), ...data } as OutboxEventMap[K]);
 
   const deliveries = async (apiKey: string, endpointId: string) => {
     const res = await gql(
@@ -174,7 +173,7 @@ describe('outbound webhooks', () => {
     expect(rotated.secret).toMatch(/^whsec_/);
     expect(rotated.secret).not.toBe(created.secret);
     expect(Date.parse(rotated.previousSecretExpiresAt!)).toBeGreaterThan(Date.now() + 23 * 3_600_000);
-    await emit(acme.tenantId, 'advocate.enrolled', { n: 1 });
+    await emit(acme.tenantId, 'advocate.enrolled', { generation: 1 });
     const [during] = await eventually(async () => receiver.at('/rotate').length === 1 && receiver.at('/rotate'), 20_000, 'a delivery');
     const header = during!.headers['truthloop-signature'] as string;
     expect(header).toMatch(/^t=\d+,v1=[0-9a-f]{64},v1=[0-9a-f]{64}$/);
@@ -184,7 +183,7 @@ describe('outbound webhooks', () => {
     // Rotating again with no grace: only the newest secret signs.
     const last = await rotate(0);
     expect(last.previousSecretExpiresAt).toBeNull();
-    await emit(acme.tenantId, 'advocate.enrolled', { n: 2 });
+    await emit(acme.tenantId, 'advocate.enrolled', { generation: 2 });
     const after = await eventually(
       async () => receiver.at('/rotate').length === 2 && receiver.at('/rotate')[1],
       20_000,
@@ -229,10 +228,10 @@ describe('outbound webhooks', () => {
   it('delivers an event signed so that the README helper verifies it', async () => {
     const acme = await tenant();
     const endpoint = await createEndpoint(acme.apiKey, '/signed');
-    const eventId = await emit(acme.tenantId, 'reward.credited', { rewardId: 'r1', amount: 1000, currency: 'USD' });
+    const eventId = await emit(acme.tenantId, 'reward.credited', { amount: 1000, currency: 'USD' });
 
     const [req] = await eventually(async () => receiver.at('/signed').length > 0 && receiver.at('/signed'), 20_000, 'the delivery');
-    expect(req!.event).toMatchObject({ id: eventId, type: 'reward.credited', data: { rewardId: 'r1', amount: 1000, currency: 'USD' } });
+    expect(req!.event).toMatchObject({ id: eventId, type: 'reward.credited', data: { amount: 1000, currency: 'USD' } });
     expect(new Date(req!.event.createdAt).toISOString()).toBe(req!.event.createdAt);
     expect(req!.headers['content-type']).toBe('application/json');
     expect(req!.headers['user-agent']).toBe('Truthloop-Webhooks/1');
@@ -259,7 +258,7 @@ describe('outbound webhooks', () => {
       res.end(calls <= 2 ? 'try later' : '');
     });
     const endpoint = await createEndpoint(acme.apiKey, '/flaky');
-    const eventId = await emit(acme.tenantId, 'referral.converted', { referralId: 'ref-1' });
+    const eventId = await emit(acme.tenantId, 'referral.converted');
 
     const [delivery] = await eventually(async () => {
       const list = await deliveries(acme.apiKey, endpoint.id);
@@ -280,12 +279,8 @@ describe('outbound webhooks', () => {
       res.end();
     });
     await createEndpoint(acme.apiKey, '/ordered');
-    const { rows } = await db.query<{ id: string }>(
-      `INSERT INTO outbox (tenant_id, type, data) SELECT $1, 'reward.credited', jsonb_build_object('n', n) FROM generate_series(1, 6) n
-       ORDER BY n RETURNING id`,
-      [acme.tenantId],
-    );
-    const ids = rows.map((r) => r.id);
+    const ids: string[] = [];
+    for (let n = 1; n <= 6; n++) ids.push(await emit(acme.tenantId, 'reward.credited', { amount: n }));
     await eventually(async () => receiver.at('/ordered').length >= 7, 30_000, 'every event');
     const seen = receiver.at('/ordered').map((r) => r.event.id);
     expect(seen).toEqual([ids[0], ...ids]); // the first twice (503, then 200), then the rest in order
@@ -301,7 +296,7 @@ describe('outbound webhooks', () => {
     const deleted = await gql(api, acme.apiKey, `mutation($id: ID!) { deleteWebhookEndpoint(id: $id) }`, { id: gone.id });
     expect(deleted.data!.deleteWebhookEndpoint).toBe(true);
 
-    const eventId = await emit(acme.tenantId, 'advocate.enrolled', { advocateId: 'a1' });
+    const eventId = await emit(acme.tenantId, 'advocate.enrolled');
     await eventually(async () => (await deliveries(acme.apiKey, live.id))[0]?.status === 'DELIVERED', 20_000, 'the live delivery');
     // Dispatch fans an event out to every endpoint at once, so by now the others would have theirs.
     expect(await deliveries(acme.apiKey, off.id)).toEqual([]);
@@ -315,7 +310,7 @@ describe('outbound webhooks', () => {
   it('replays a delivery with the same event id', async () => {
     const acme = await tenant();
     const endpoint = await createEndpoint(acme.apiKey, '/replay');
-    const eventId = await emit(acme.tenantId, 'reward.reversed', { rewardId: 'r9' });
+    const eventId = await emit(acme.tenantId, 'reward.reversed');
     const [first] = await eventually(async () => {
       const list = await deliveries(acme.apiKey, endpoint.id);
       return list[0]?.status === 'DELIVERED' && list;
@@ -372,7 +367,7 @@ describe('outbound webhooks', () => {
       else res.end('ok');
     });
     const endpoint = await createEndpoint(acme.apiKey, '/held');
-    const eventId = await emit(acme.tenantId, 'reward.available', { rewardId: 'r5' });
+    const eventId = await emit(acme.tenantId, 'reward.available');
     await eventually(async () => held !== undefined, 20_000, 'the first request');
     await worker!.kill();
     worker = await startWorker(env);
@@ -400,9 +395,50 @@ describe('outbound webhooks', () => {
     await redis.quit();
     expect(deleted).toBeGreaterThan(0);
 
-    const eventId = await emit(acme.tenantId, 'advocate.enrolled', { advocateId: 'a7' });
+    const eventId = await emit(acme.tenantId, 'advocate.enrolled');
     worker = await startWorker(env);
     await eventually(async () => receiver.at('/swept').length > 0, 20_000, 'the swept delivery');
     expect(receiver.at('/swept').map((r) => r.event.id)).toEqual([eventId]);
   }, 60_000);
 });
+
+/** A valid payload of each outbound event type (ids are random; tests override what they look at). */
+function samplePayload<K extends OutboxEventType>(type: K): OutboxEventMap[K] {
+  const reward = {
+    rewardId: randomUUID(),
+    referralId: randomUUID(),
+    advocateId: randomUUID(),
+    campaignId: randomUUID(),
+    kind: 'ADVOCATE' as const,
+    amount: 500,
+    reversedAmount: 0,
+    currency: 'USD',
+    status: 'PENDING' as const,
+    availableAt: new Date().toISOString(),
+  };
+  const samples: OutboxEventMap = {
+    'advocate.enrolled': {
+      advocateId: randomUUID(),
+      campaignId: randomUUID(),
+      customerId: 'c-1',
+      code: 'ABCDEFGH',
+      generation: 1,
+      enrolledBy: 'AUTO',
+      portalUrl: 'https://go.example.com/a/token',
+    },
+    'referral.converted': {
+      referralId: randomUUID(),
+      campaignId: randomUUID(),
+      advocateId: randomUUID(),
+      referredCustomerId: randomUUID(),
+      orderId: 'o-1',
+      amount: 5000,
+      currency: 'USD',
+      status: 'CONVERTED',
+    },
+    'reward.credited': reward,
+    'reward.available': { ...reward, status: 'AVAILABLE' },
+    'reward.reversed': { ...reward, status: 'REVERSED', reversedAmount: 500, reversedNow: 500 },
+  };
+  return samples[type];
+}

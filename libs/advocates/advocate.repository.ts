@@ -44,6 +44,16 @@ export interface NewAdvocate {
   enrolledBy: Advocate['enrolledBy'];
 }
 
+/** An advocate of the past, loaded as it was (an import, or a generated history for tests and benchmarks). */
+export interface HistoricAdvocate {
+  id?: string;
+  customerId: string;
+  code: string;
+  portalToken: string;
+  generation: number;
+  createdAt: Date;
+}
+
 @Injectable()
 export class AdvocateRepository {
   constructor(private readonly db: Db) {}
@@ -62,6 +72,28 @@ export class AdvocateRepository {
       [tenantId, a.campaignId, a.customerId, a.code, a.portalToken, a.generation, a.enrolledBy, onlyIfActive],
     );
     return row && toAdvocate(row);
+  }
+
+  /** Loads advocates of the past in one statement, with their own codes, generations and times; no outbox event. */
+  async importHistory(tenantId: string, campaignId: string, rows: readonly HistoricAdvocate[]): Promise<string[]> {
+    const col = <T>(f: (r: HistoricAdvocate) => T) => rows.map(f);
+    const inserted = await this.db.query<{ id: string }>(
+      `INSERT INTO advocates (tenant_id, campaign_id, id, customer_id, code, portal_token, generation, created_at, enrolled_by)
+       SELECT $1, $2, coalesce(id, gen_random_uuid()), cust, code, token, gen, cr, 'MANUAL'
+       FROM unnest($3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::int[], $8::timestamptz[]) AS u(id, cust, code, token, gen, cr)
+       RETURNING id`,
+      [
+        tenantId,
+        campaignId,
+        col((r) => r.id ?? null),
+        col((r) => r.customerId),
+        col((r) => r.code),
+        col((r) => r.portalToken),
+        col((r) => r.generation),
+        col((r) => r.createdAt),
+      ],
+    );
+    return inserted.map((r) => r.id);
   }
 
   async codeTaken(tenantId: string, code: string, tx: Sql = this.db): Promise<boolean> {

@@ -8,7 +8,7 @@ import { CustomersService, type Customer } from '#libs/customers/index.js';
 import type { Advocate, ShareLink } from './advocate.js';
 import { AdvocateRepository } from './advocate.repository.js';
 import { generateCode, generatePortalToken, vanityCodeSchema } from './codes.js';
-import { portalUrl, shareIntents } from '#libs/links/share-intents.js';
+import { portalUrl, shareIntents } from '#libs/links/index.js';
 
 const CODE_ATTEMPTS = 8;
 

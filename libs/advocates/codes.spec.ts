@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { CODE_ALPHABET, generateCode, generatePortalToken } from './codes.js';
-import { shareIntents } from '#libs/links/share-intents.js';
+import { shareIntents } from '#libs/links/index.js';
 
 const campaign = {
   channels: ['email', 'sms', 'whatsapp', 'x', 'facebook', 'linkedin', 'copy', 'mastodon'],

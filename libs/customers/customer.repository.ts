@@ -35,6 +35,17 @@ function toCustomer(r: CustomerRow): Customer {
   };
 }
 
+/** A customer of the past, loaded as it was. */
+export interface HistoricCustomer {
+  id?: string;
+  externalId: string;
+  email?: string | null;
+  name?: string | null;
+  generation?: number;
+  firstUseAt?: Date | null;
+  delight?: Delight | null;
+}
+
 @Injectable()
 export class CustomerRepository {
   constructor(private readonly db: Db) {}
@@ -107,6 +118,45 @@ export class CustomerRepository {
       id,
     ]);
     return row && toCustomer(row);
+  }
+
+  /**
+   * Loads customers of the past in one statement, as they were (an import, or a generated history
+   * for tests and benchmarks): their generation, first use and delight score as given.
+   */
+  async importHistory(tenantId: string, rows: readonly HistoricCustomer[]): Promise<string[]> {
+    const col = <T>(f: (r: HistoricCustomer) => T) => rows.map(f);
+    const inserted = await this.db.query<{ id: string }>(
+      `INSERT INTO customers (tenant_id, id, external_id, email, email_normalized, name, generation, first_use_at, delight_score,
+         delight_reasons, delight_scored_at)
+       SELECT $1, coalesce(id, gen_random_uuid()), ext, email, norm, name, coalesce(gen, 0), fu, ds,
+         CASE WHEN dr IS NULL THEN '{}' ELSE ARRAY(SELECT jsonb_array_elements_text(dr)) END, CASE WHEN ds IS NULL THEN NULL ELSE now() END
+       FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::timestamptz[], $9::smallint[], $10::jsonb[])
+         AS u(id, ext, email, norm, name, gen, fu, ds, dr)
+       RETURNING id`,
+      [
+        tenantId,
+        col((r) => r.id ?? null),
+        col((r) => r.externalId),
+        col((r) => r.email ?? null),
+        col((r) => (r.email ? normalizeEmail(r.email) : null)),
+        col((r) => r.name ?? null),
+        col((r) => r.generation ?? 0),
+        col((r) => r.firstUseAt ?? null),
+        col((r) => r.delight?.score ?? null),
+        col((r) => (r.delight ? JSON.stringify(r.delight.reasons) : null)),
+      ],
+    );
+    return inserted.map((r) => r.id);
+  }
+
+  /** Who referred each customer of the past (their generation is already as given). */
+  async importReferrers(tenantId: string, pairs: readonly { customerId: string; advocateId: string }[]): Promise<void> {
+    await this.db.execute(
+      `UPDATE customers c SET referred_by_advocate_id = u.adv FROM unnest($2::uuid[], $3::uuid[]) AS u(id, adv)
+       WHERE c.tenant_id = $1 AND c.id = u.id`,
+      [tenantId, pairs.map((p) => p.customerId), pairs.map((p) => p.advocateId)],
+    );
   }
 
   /** The advocate who referred the customer, and so the customer's generation (the advocate's + 1). */

@@ -42,6 +42,19 @@ export class ShareRepository {
     );
   }
 
+  /** Loads shares of the past in one statement (an import, or a generated history for tests and benchmarks). */
+  async importHistory(
+    tenantId: string,
+    campaignId: string,
+    rows: readonly { advocateId: string; channel: string; at: Date; source: ShareSource }[],
+  ): Promise<void> {
+    await this.db.execute(
+      `INSERT INTO shares (tenant_id, campaign_id, advocate_id, channel, source, occurred_at)
+       SELECT $1, $2, adv, ch, src, at FROM unnest($3::uuid[], $4::text[], $5::text[], $6::timestamptz[]) AS u(adv, ch, src, at)`,
+      [tenantId, campaignId, rows.map((r) => r.advocateId), rows.map((r) => r.channel), rows.map((r) => r.source), rows.map((r) => r.at)],
+    );
+  }
+
   async countByAdvocate(tenantId: string, advocateId: string): Promise<number> {
     const row = await this.db.one<{ n: string }>(`SELECT count(*) AS n FROM shares WHERE tenant_id = $1 AND advocate_id = $2`, [
       tenantId,

@@ -33,4 +33,13 @@ export class SharesService {
   ): Promise<number> {
     return this.shares.insertForCustomer(tx, tenantId, customerId, campaignId, channel, occurredAt, source);
   }
+
+  /** Shares of the past, in bulk (imports, generated histories). */
+  importHistory(
+    tenantId: string,
+    campaignId: string,
+    rows: readonly { advocateId: string; channel: string; at: Date; source: ShareSource }[],
+  ) {
+    return this.shares.importHistory(tenantId, campaignId, rows);
+  }
 }

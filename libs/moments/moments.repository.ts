@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import type { Sql } from '#libs/database/index.js';
+import { Db, type Sql } from '#libs/database/index.js';
 import type { CustomerEvent, CustomerFacts, EventType, FeedbackAnswer, MomentSource } from './moment.js';
 
 @Injectable()
 export class MomentsRepository {
+  constructor(private readonly db: Db) {}
+
   /**
    * Inserts events in one statement; an id already stored for the tenant (or twice in the batch)
    * is skipped. Returns the sender ids that were new. Concurrent copies wait on the unique index
@@ -86,6 +88,33 @@ export class MomentsRepository {
     return new Set(rows.map((r) => r.feedback_id));
   }
 
+  /** Feedback of the past, in one statement (an import, or a generated history for tests and benchmarks). */
+  async importFeedback(
+    tenantId: string,
+    rows: readonly {
+      customerId: string;
+      occurredAt: Date;
+      nps?: number | null;
+      expectationMet?: boolean | null;
+      preferredChannels?: string[] | null;
+    }[],
+  ): Promise<void> {
+    await this.db.execute(
+      `INSERT INTO feedback (tenant_id, feedback_id, customer_id, occurred_at, nps, expectation_met, preferred_channels, source)
+       SELECT $1, 'import-' || gen_random_uuid(), cust, at, nps, met,
+         CASE WHEN pref IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(pref)) END, 'api'
+       FROM unnest($2::uuid[], $3::timestamptz[], $4::smallint[], $5::boolean[], $6::jsonb[]) AS u(cust, at, nps, met, pref)`,
+      [
+        tenantId,
+        rows.map((r) => r.customerId),
+        rows.map((r) => r.occurredAt),
+        rows.map((r) => r.nps ?? null),
+        rows.map((r) => r.expectationMet ?? null),
+        rows.map((r) => (r.preferredChannels ? JSON.stringify(r.preferredChannels) : null)),
+      ],
+    );
+  }
+
   /** Everything scoring and eligibility need, for many customers in two queries. */
   async facts(tx: Sql, tenantId: string, customerIds: readonly string[]): Promise<Map<string, CustomerFacts>> {
     const result = new Map<string, CustomerFacts>(customerIds.map((id) => [id, { events: [], feedback: [] }]));
@@ -140,5 +169,15 @@ export class MomentsRepository {
       [tenantId, campaignId, minNps, afterId, limit],
     );
     return rows.map((r) => r.id);
+  }
+
+  /** The brand's id of the customer whose purchase was this order (a refund may name no customer of ours). */
+  async customerOfOrder(tenantId: string, orderId: string): Promise<string | undefined> {
+    const row = await this.db.one<{ external_id: string }>(
+      `SELECT c.external_id FROM events e JOIN customers c ON c.id = e.customer_id
+       WHERE e.tenant_id = $1 AND e.order_id = $2 AND e.type = 'purchase' ORDER BY e.occurred_at LIMIT 1`,
+      [tenantId, orderId],
+    );
+    return row?.external_id;
   }
 }

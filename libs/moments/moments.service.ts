@@ -82,6 +82,11 @@ export class MomentsService {
     return { ...result, ignored: mapped.ignored };
   }
 
+  /** The brand's id of the customer whose purchase was this order. */
+  customerOfOrder(tenantId: string, orderId: string): Promise<string | undefined> {
+    return this.moments.customerOfOrder(tenantId, orderId);
+  }
+
   /**
    * Applies validated moments in one transaction: customers created and locked, events and
    * feedback inserted (a known id is a duplicate), profiles updated from what was new. After the

@@ -46,54 +46,49 @@ function mapMessage(message: unknown, path: string, out: SegmentMapped): void {
     return;
   }
   const userId = str(message.userId);
-  const id = message.messageId;
-  const occurredAt = message.timestamp ?? undefined;
+  if (userId && message.type === 'identify') out.profiles.push(identify(message, userId, path));
+  else if (userId && message.type === 'track' && message.event === 'NPS Submitted') out.feedback.push(npsSubmitted(message, userId, path));
+  else if (userId && message.type === 'track' && TRACK_TYPES[str(message.event) ?? '']) out.events.push(tracked(message, userId, path));
+  else out.ignored++;
+}
+
+/** `identify`: the customer's email and name. */
+function identify(message: Record<string, unknown>, userId: string, path: string): RawItem {
+  const traits = obj(message.traits);
+  const name = str(traits.name) ?? ([str(traits.firstName), str(traits.lastName)].filter(Boolean).join(' ') || undefined);
+  return { path, raw: { customerId: userId, email: traits.email, name } };
+}
+
+/** `NPS Submitted`: a feedback answer. */
+function npsSubmitted(message: Record<string, unknown>, userId: string, path: string): RawItem {
   const properties = obj(message.properties);
-  const contextTraits = obj(obj(message.context).traits);
-  if (!userId) {
-    out.ignored++;
-    return;
-  }
-  if (message.type === 'identify') {
-    const traits = obj(message.traits);
-    const name = str(traits.name) ?? ([str(traits.firstName), str(traits.lastName)].filter(Boolean).join(' ') || undefined);
-    out.profiles.push({ path, raw: { customerId: userId, email: traits.email, name } });
-    return;
-  }
-  if (message.type !== 'track') {
-    out.ignored++;
-    return;
-  }
-  const name = str(message.event) ?? '';
-  if (name === 'NPS Submitted') {
-    out.feedback.push({
-      path,
-      raw: {
-        id,
-        customerId: userId,
-        occurredAt,
-        nps: properties.score,
-        csat: properties.csat,
-        expectationMet: properties.expectationMet ?? properties.expectation_met,
-        comment: properties.comment,
-      },
-    });
-    return;
-  }
-  const type = TRACK_TYPES[name];
-  if (!type) {
-    out.ignored++;
-    return;
-  }
-  const major = properties.revenue ?? properties.total;
-  const currency = str(properties.currency) ?? (major === undefined ? undefined : 'USD');
-  out.events.push({
+  return {
     path,
     raw: {
-      id,
-      type,
+      id: message.messageId,
       customerId: userId,
-      occurredAt,
+      occurredAt: message.timestamp ?? undefined,
+      nps: properties.score,
+      csat: properties.csat,
+      expectationMet: properties.expectationMet ?? properties.expectation_met,
+      comment: properties.comment,
+    },
+  };
+}
+
+/** A tracked event Truthloop knows (TRACK_TYPES), with money in minor units. */
+function tracked(message: Record<string, unknown>, userId: string, path: string): RawItem {
+  const properties = obj(message.properties);
+  const contextTraits = obj(obj(message.context).traits);
+  const major = properties.revenue ?? properties.total;
+  const currency = str(properties.currency) ?? (major === undefined ? undefined : 'USD');
+  return {
+    path,
+    raw: {
+      id: message.messageId,
+      type: TRACK_TYPES[str(message.event)!],
+      customerId: userId,
+      occurredAt: message.timestamp ?? undefined,
       email: properties.email ?? contextTraits.email,
       name: properties.name ?? contextTraits.name,
       visitorId: properties.visitorId ?? properties.visitor_id ?? properties.tl_vid,
@@ -105,7 +100,7 @@ function mapMessage(message: unknown, path: string, out: SegmentMapped): void {
       channel: properties.channel,
       properties,
     },
-  });
+  };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
-import { OutboxWriter } from './outbox.js';
+import { OutboxFeed, OutboxWriter } from './outbox.js';
+import { OutboxRepository } from './outbox.repository.js';
 
 @Global()
-@Module({ providers: [OutboxWriter], exports: [OutboxWriter] })
+@Module({ providers: [OutboxRepository, OutboxWriter, OutboxFeed], exports: [OutboxWriter, OutboxFeed] })
 export class OutboxModule {}

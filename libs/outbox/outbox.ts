@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Sql } from '#libs/database/index.js';
 import type { OutboxEventMap, OutboxEventType } from './outbox-events.js';
+import { OutboxRepository } from './outbox.repository.js';
 
 export interface OutboxEvent {
   id: string;
@@ -18,12 +19,23 @@ export interface OutboxEvent {
  */
 @Injectable()
 export class OutboxWriter {
-  async add<K extends OutboxEventType>(tx: Sql, tenantId: string, type: K, data: OutboxEventMap[K]): Promise<string> {
-    const [row] = await tx.query<{ id: string }>(`INSERT INTO outbox (tenant_id, type, data) VALUES ($1, $2, $3) RETURNING id`, [
-      tenantId,
-      type,
-      JSON.stringify(data),
-    ]);
-    return row!.id;
+  constructor(private readonly outbox: OutboxRepository) {}
+
+  add<K extends OutboxEventType>(tx: Sql, tenantId: string, type: K, data: OutboxEventMap[K]): Promise<string> {
+    return this.outbox.insert(tx, tenantId, type, data);
+  }
+}
+
+/** What webhook dispatch needs of the outbox: the events not dispatched yet, and marking them. */
+@Injectable()
+export class OutboxFeed {
+  constructor(private readonly outbox: OutboxRepository) {}
+
+  lockUndispatched(tx: Sql, limit: number): Promise<string[]> {
+    return this.outbox.lockUndispatched(tx, limit);
+  }
+
+  markDispatched(tx: Sql, ids: readonly string[]): Promise<void> {
+    return this.outbox.markDispatched(tx, ids);
   }
 }

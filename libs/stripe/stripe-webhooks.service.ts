@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Stripe from 'stripe';
 import { APP_CONFIG, type AppConfig } from '#libs/config/index.js';
-import { DomainError, ValidationError, isUuid, open, seal } from '#libs/common/index.js';
-import { Db } from '#libs/database/index.js';
+import { DomainError, ValidationError, open, seal } from '#libs/common/index.js';
 import { MomentsService } from '#libs/moments/index.js';
+import { TenantsService } from '#libs/tenants/index.js';
 import { mapStripeEvent, signatureTimestamp, type StripeEvent } from './stripe-mapping.js';
 
 const TOLERANCE_S = 300;
@@ -22,7 +22,7 @@ export class StripeWebhooksService {
   private readonly stripe = new Stripe('sk_unused', { telemetry: false });
 
   constructor(
-    private readonly db: Db,
+    private readonly tenants: TenantsService,
     private readonly moments: MomentsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -31,10 +31,7 @@ export class StripeWebhooksService {
     if (!/^whsec_[A-Za-z0-9+/=_-]{8,}$/.test(secret)) {
       throw new ValidationError([{ field: 'secret', message: 'must be a Stripe webhook signing secret (whsec_…)' }]);
     }
-    await this.db.execute(`UPDATE tenants SET stripe_webhook_secret_sealed = $2 WHERE id = $1`, [
-      tenantId,
-      seal(this.config.secretKey, PURPOSE, secret),
-    ]);
+    await this.tenants.setStripeSecretSealed(tenantId, seal(this.config.secretKey, PURPOSE, secret));
   }
 
   /** Verifies the signature and timestamp, then records the mapped event (deduplicated by Stripe's id). */
@@ -53,7 +50,7 @@ export class StripeWebhooksService {
       throw new StripeSignatureError('The Stripe-Signature does not match the body');
     }
     const order = event.type === 'charge.refunded' ? String((event.data.object as { payment_intent?: unknown }).payment_intent ?? '') : '';
-    const customerOfOrder = order ? await this.customerOfOrder(tenantId, order) : undefined;
+    const customerOfOrder = order ? await this.moments.customerOfOrder(tenantId, order) : undefined;
     const mapped = mapStripeEvent(event, customerOfOrder);
     if (mapped.kind === 'ignored') return { received: true, ignored: mapped.why };
     const result = await this.moments.recordEvents(tenantId, mapped.event, 'stripe');
@@ -61,19 +58,7 @@ export class StripeWebhooksService {
   }
 
   private async secret(tenantId: string): Promise<string | undefined> {
-    if (!isUuid(tenantId)) return undefined;
-    const row = await this.db.one<{ sealed: string | null }>(`SELECT stripe_webhook_secret_sealed AS sealed FROM tenants WHERE id = $1`, [
-      tenantId,
-    ]);
-    return row?.sealed ? open(this.config.secretKeys, PURPOSE, row.sealed) : undefined;
-  }
-
-  private async customerOfOrder(tenantId: string, orderId: string): Promise<string | undefined> {
-    const row = await this.db.one<{ external_id: string }>(
-      `SELECT c.external_id FROM events e JOIN customers c ON c.id = e.customer_id
-       WHERE e.tenant_id = $1 AND e.order_id = $2 AND e.type = 'purchase' ORDER BY e.occurred_at LIMIT 1`,
-      [tenantId, orderId],
-    );
-    return row?.external_id;
+    const sealed = await this.tenants.stripeSecretSealed(tenantId);
+    return sealed ? open(this.config.secretKeys, PURPOSE, sealed) : undefined;
   }
 }

@@ -90,4 +90,16 @@ export class TenantRepository {
   async tenantExists(tenantId: string): Promise<boolean> {
     return (await this.db.one(`SELECT 1 FROM tenants WHERE id = $1`, [tenantId])) !== undefined;
   }
+
+  /** The tenant's Stripe webhook signing secret, sealed (never stored in plaintext). */
+  async setStripeSecretSealed(tenantId: string, sealed: string): Promise<void> {
+    await this.db.execute(`UPDATE tenants SET stripe_webhook_secret_sealed = $2 WHERE id = $1`, [tenantId, sealed]);
+  }
+
+  async stripeSecretSealed(tenantId: string): Promise<string | undefined> {
+    const row = await this.db.one<{ sealed: string | null }>(`SELECT stripe_webhook_secret_sealed AS sealed FROM tenants WHERE id = $1`, [
+      tenantId,
+    ]);
+    return row?.sealed ?? undefined;
+  }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import { NotFoundError, UnauthenticatedError, clampFirst, decodeCursor, parseInput } from '#libs/common/index.js';
+import { NotFoundError, UnauthenticatedError, clampFirst, decodeCursor, isUuid, parseInput } from '#libs/common/index.js';
 import { Db } from '#libs/database/index.js';
 import { API_KEY_SCOPES, displayPrefix, generateApiKey, hashApiKey, looksLikeApiKey, type ApiKeyScope } from './api-key.js';
 import { TenantRepository, type ApiKeyRow, type Principal } from './tenant.repository.js';
@@ -92,6 +92,15 @@ export class TenantsService {
   }
 
   /** Moves last_used_at on at most once a minute per key, without holding up the request. */
+  /** Stores the tenant's Stripe webhook signing secret, sealed by the caller. */
+  setStripeSecretSealed(tenantId: string, sealed: string): Promise<void> {
+    return this.tenants.setStripeSecretSealed(tenantId, sealed);
+  }
+
+  stripeSecretSealed(tenantId: string): Promise<string | undefined> {
+    return isUuid(tenantId) ? this.tenants.stripeSecretSealed(tenantId) : Promise.resolve(undefined);
+  }
+
   private touch(id: string, lastUsedAt: Date | null): void {
     const now = Date.now();
     if ((lastUsedAt && now - lastUsedAt.getTime() < TOUCH_EVERY_MS) || now - (this.touched.get(id) ?? 0) < TOUCH_EVERY_MS) return;

@@ -3,7 +3,6 @@ export * from './webhook-address.js';
 export * from './webhook-sender.js';
 export * from './retry.js';
 export * from './webhook.repository.js';
-export * from './webhook-dispatch.repository.js';
 export * from './webhook-queue.js';
 export * from './webhooks.service.js';
 export * from './webhook-delivery.service.js';

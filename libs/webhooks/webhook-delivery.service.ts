@@ -7,7 +7,7 @@ import { WebhookRepository } from './webhook.repository.js';
 import { WebhookQueue } from './webhook-queue.js';
 import { sendWebhook } from './webhook-sender.js';
 import { nextAttemptAt } from './retry.js';
-import type { EndpointRef } from './webhook-dispatch.repository.js';
+import type { EndpointRef } from './webhook.repository.js';
 
 /** Most deliveries one job sends before handing over, so one busy endpoint cannot hog a job slot. */
 const MAX_PER_JOB = 200;

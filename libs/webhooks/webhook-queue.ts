@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { QueueProducer } from '#libs/queue/index.js';
-import type { EndpointRef } from './webhook-dispatch.repository.js';
+import type { EndpointRef } from './webhook.repository.js';
 
 // Removed when done, so the same job id can be used again for a later wake-up.
 const OPTS = { removeOnComplete: true, removeOnFail: true, attempts: 3 };

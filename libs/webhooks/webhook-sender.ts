@@ -41,20 +41,33 @@ export async function sendWebhook(
     const message = error instanceof UnsafeUrlError ? `refused: ${error.message}` : String(error);
     return { statusCode: null, responseTimeMs: elapsed(), responseBody: null, error: message };
   }
-  const { address, family } = resolved;
-  // Node may ask for every address (autoSelectFamily); either way it gets the one we checked.
-  const lookup = ((_host: string, opts: { all?: boolean }, cb: (...args: unknown[]) => void) => {
+  const result = await post(url, pinnedLookup(resolved.address, resolved.family), headers, body, options.timeoutMs);
+  return { ...result, responseTimeMs: elapsed() };
+}
+
+/** A DNS lookup that answers the address we checked. Node may ask for every address (autoSelectFamily); either way it gets that one. */
+function pinnedLookup(address: string, family: number): LookupFunction {
+  return ((_host: string, opts: { all?: boolean }, cb: (...args: unknown[]) => void) => {
     if (opts?.all) cb(null, [{ address, family }]);
     else cb(null, address, family);
   }) as unknown as LookupFunction;
+}
 
-  return new Promise<SendResult>((resolve) => {
+/** One POST over a fresh connection, its answer read up to MAX_RESPONSE_BYTES, bounded by the timeout. */
+function post(
+  url: URL,
+  lookup: LookupFunction,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+): Promise<Omit<SendResult, 'responseTimeMs'>> {
+  return new Promise((resolve) => {
     let settled = false;
     const finish = (result: Omit<SendResult, 'responseTimeMs'>) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      resolve({ ...result, responseTimeMs: elapsed() });
+      resolve(result);
     };
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = send(
@@ -65,28 +78,31 @@ export async function sendWebhook(
         headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
         agent: false, // a fresh connection per delivery: no pooled socket to a previously checked address
       },
-      (res: IncomingMessage) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        const done = () => {
-          const text = Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BYTES).toString('utf8').replace(/\0/g, '');
-          finish({ statusCode: res.statusCode ?? null, responseBody: text, error: null });
-          res.destroy();
-        };
-        res.on('data', (chunk: Buffer) => {
-          chunks.push(chunk);
-          size += chunk.length;
-          if (size >= MAX_RESPONSE_BYTES) done(); // enough: the rest is not read
-        });
-        res.on('end', done);
-        res.on('error', done);
-      },
+      (res: IncomingMessage) => readAnswer(res, finish),
     );
     const timer = setTimeout(() => {
-      finish({ statusCode: null, responseBody: null, error: `timed out after ${options.timeoutMs} ms` });
+      finish({ statusCode: null, responseBody: null, error: `timed out after ${timeoutMs} ms` });
       req.destroy();
-    }, options.timeoutMs);
+    }, timeoutMs);
     req.on('error', (error: NodeJS.ErrnoException) => finish({ statusCode: null, responseBody: null, error: error.code ?? error.message }));
     req.end(body);
   });
+}
+
+/** Reads the answer up to MAX_RESPONSE_BYTES (the rest is not read). */
+function readAnswer(res: IncomingMessage, finish: (result: Omit<SendResult, 'responseTimeMs'>) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const done = () => {
+    const text = Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BYTES).toString('utf8').replace(/\0/g, '');
+    finish({ statusCode: res.statusCode ?? null, responseBody: text, error: null });
+    res.destroy();
+  };
+  res.on('data', (chunk: Buffer) => {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= MAX_RESPONSE_BYTES) done();
+  });
+  res.on('end', done);
+  res.on('error', done);
 }

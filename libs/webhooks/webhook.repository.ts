@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Db } from '#libs/database/index.js';
+import { Db, type Sql } from '#libs/database/index.js';
 import type { DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint } from './webhook.js';
 
 interface EndpointRow {
@@ -245,4 +245,49 @@ export class WebhookRepository {
       );
     });
   }
+
+  /**
+   * One delivery per matching enabled endpoint for each of these outbox events, in outbox order;
+   * the unique (endpoint, event) index makes a repeated dispatch harmless. Reads across tenants
+   * (dispatch serves the whole outbox); each delivery carries its event's tenant id, and endpoints
+   * are matched on that tenant only. Returns the endpoints that got deliveries.
+   */
+  async createDeliveries(tx: Sql, outboxIds: readonly string[]): Promise<EndpointRef[]> {
+    return tx.query<EndpointRef>(
+      `WITH created AS (
+         INSERT INTO webhook_deliveries (tenant_id, endpoint_id, outbox_id)
+         SELECT o.tenant_id, e.id, o.id
+         FROM outbox o
+         JOIN webhook_endpoints e ON e.tenant_id = o.tenant_id AND e.enabled AND e.deleted_at IS NULL
+           AND (o.type = ANY(e.events) OR '*' = ANY(e.events))
+         WHERE o.id = ANY($1::uuid[])
+         ORDER BY o.seq, e.id
+         ON CONFLICT (endpoint_id, outbox_id) WHERE replay_of IS NULL DO NOTHING
+         RETURNING tenant_id, endpoint_id
+       )
+       SELECT DISTINCT tenant_id AS "tenantId", endpoint_id AS "endpointId" FROM created`,
+      [outboxIds],
+    );
+  }
+
+  /** Endpoints whose oldest pending delivery is due and that no live worker is delivering. */
+  async dueEndpoints(limit: number): Promise<EndpointRef[]> {
+    return this.db.query<EndpointRef>(
+      `SELECT e.tenant_id AS "tenantId", e.id AS "endpointId"
+       FROM webhook_endpoints e
+       CROSS JOIN LATERAL (
+         SELECT d.next_attempt_at FROM webhook_deliveries d
+         WHERE d.endpoint_id = e.id AND d.status = 'PENDING' ORDER BY d.seq LIMIT 1
+       ) head
+       WHERE e.enabled AND e.deleted_at IS NULL AND head.next_attempt_at <= now()
+         AND (e.lease_until IS NULL OR e.lease_until < now())
+       LIMIT $1`,
+      [limit],
+    );
+  }
+}
+
+export interface EndpointRef {
+  tenantId: string;
+  endpointId: string;
 }

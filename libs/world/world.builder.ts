@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { Db } from '#libs/database/index.js';
 import { CampaignsService, type Campaign, type CampaignInput, type CampaignStatus } from '#libs/campaigns/index.js';
 import { CustomersService } from '#libs/customers/index.js';
 import { AdvocatesService, EnrolmentService, type Advocate } from '#libs/advocates/index.js';
 import { CLICK_STREAM_NAME, ClickRepository, SharesService, type Click } from '#libs/links/index.js';
 import { MomentsService, type IngestResult } from '#libs/moments/index.js';
+import { OutboxWriter, type OutboxEventMap, type OutboxEventType } from '#libs/outbox/index.js';
 import { EffectsRepository, EventEffectsService, ReferralsService, type Referral } from '#libs/referrals/index.js';
 import { RewardsService } from '#libs/rewards/index.js';
 import { TenantsService } from '#libs/tenants/index.js';
+import { HistoryImport, type WorldHistory } from './history-import.js';
 
 /** A campaign a test or a demo can start from: active, 10% for the advocate, nothing for the friend. */
 export const WORLD_CAMPAIGN: CampaignInput = {
@@ -16,6 +19,14 @@ export const WORLD_CAMPAIGN: CampaignInput = {
   message: { headline: 'Give 10, get 10', body: 'I love this shop' },
   advocateReward: { kind: 'PERCENT', percentBps: 1000, currency: 'USD' },
 };
+
+export interface AdvocateOptions {
+  /** The brand's id of the advocate's customer (a new one by default). */
+  externalId?: string;
+  code?: string;
+  name?: string;
+  email?: string;
+}
 
 export interface Purchase {
   amount: number;
@@ -35,6 +46,7 @@ export interface Purchase {
 @Injectable()
 export class WorldBuilder {
   constructor(
+    private readonly db: Db,
     private readonly tenants: TenantsService,
     private readonly campaigns: CampaignsService,
     private readonly customers: CustomersService,
@@ -47,6 +59,8 @@ export class WorldBuilder {
     private readonly effectRows: EffectsRepository,
     private readonly referrals: ReferralsService,
     private readonly rewards: RewardsService,
+    private readonly outbox: OutboxWriter,
+    private readonly history: HistoryImport,
   ) {}
 
   tenant(name = 'World tenant'): Promise<{ tenantId: string; apiKey: string }> {
@@ -78,10 +92,20 @@ export class WorldBuilder {
   }
 
   /** An advocate enrolled by hand (a new customer unless one is named). */
-  async advocate(tenantId: string, campaignId: string, externalId?: string, code?: string): Promise<Advocate> {
-    const customer = externalId ?? `advocate-${randomUUID()}`;
-    await this.customer(tenantId, customer, { email: `${customer}@example.com` });
-    return this.advocates.enrollManually(tenantId, campaignId, customer, code);
+  async advocate(tenantId: string, campaignId: string, options: AdvocateOptions = {}): Promise<Advocate> {
+    const customer = options.externalId ?? `advocate-${randomUUID()}`;
+    await this.customer(tenantId, customer, { email: options.email ?? `${customer}@example.com`, name: options.name });
+    return this.advocates.enrollManually(tenantId, campaignId, customer, options.code);
+  }
+
+  /** An outbound event, as a domain writes it with its change (webhook delivery tests). */
+  announce<K extends OutboxEventType>(tenantId: string, type: K, data: OutboxEventMap[K]): Promise<string> {
+    return this.db.transaction((tx) => this.outbox.add(tx, tenantId, type, data));
+  }
+
+  /** Loads a history of the past for a campaign (see WorldHistory). */
+  importHistory(tenantId: string, campaignId: string, h: WorldHistory): Promise<void> {
+    return this.history.load(tenantId, campaignId, h);
   }
 
   /** Events as the brand's server sends them (`POST /v1/events` bodies), validated the same way. */

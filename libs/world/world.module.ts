@@ -14,6 +14,7 @@ import { ClicksModule } from '#libs/links/index.js';
 import { ReferralsModule } from '#libs/referrals/index.js';
 import { RewardsModule } from '#libs/rewards/index.js';
 import { AnalyticsModule } from '#libs/analytics/index.js';
+import { HistoryImport } from './history-import.js';
 import { WorldBuilder } from './world.builder.js';
 
 /** The real domain services, without HTTP or job processors, for building worlds of data. */
@@ -39,7 +40,7 @@ export class WorldModule {
         RewardsModule,
         AnalyticsModule,
       ],
-      providers: [WorldBuilder],
+      providers: [WorldBuilder, HistoryImport],
       exports: [WorldBuilder],
     };
   }

@@ -1,12 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type pg from 'pg';
-import { ReferralRepository } from '#libs/referrals/index.js';
-import { RewardRepository } from '#libs/rewards/index.js';
 import type { World } from '#libs/world/index.js';
 
 /**
  * A generated campaign history (several generations, clicks, shares, referrals, refunds, fraud),
- * kept in memory and written with batched SQL; `bruteForce` recomputes every figure from these
+ * kept in memory and loaded through the repositories' bulk imports (the world builder); `bruteForce` recomputes every figure from these
  * rows in plain TypeScript, following the README's definitions.
  */
 
@@ -250,128 +247,75 @@ export function generateHistory(seed: number, seeds: number, now = Date.now()): 
   return h;
 }
 
-const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
-
-async function batched<T>(rows: T[], size: number, write: (chunk: T[]) => Promise<unknown>): Promise<void> {
-  for (let i = 0; i < rows.length; i += size) await write(rows.slice(i, i + size));
-}
-
-/** Writes the history into `campaignId` of `tenantId`, in batches of unnest arrays. */
-export async function insertHistory(db: pg.Pool, world: World, tenantId: string, campaignId: string, h: History): Promise<void> {
-  await batched(h.customers, 2000, (cs) =>
-    db.query(
-      `INSERT INTO customers (tenant_id, id, external_id, generation, first_use_at, delight_score, referred_by_advocate_id)
-       SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::int[], $5::timestamptz[], $6::smallint[], $7::uuid[])`,
-      [
-        tenantId,
-        cs.map((c) => c.id),
-        cs.map((c) => `gen-${c.id}`),
-        cs.map((c) => c.generation),
-        cs.map((c) => iso(c.firstUseAt)),
-        cs.map((c) => c.delight),
-        cs.map(() => null),
-      ],
-    ),
-  );
-  await batched(h.advocates, 2000, (as) =>
-    db.query(
-      `INSERT INTO advocates (tenant_id, campaign_id, id, customer_id, code, portal_token, generation, created_at)
-       SELECT $1, $2, * FROM unnest($3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::int[], $8::timestamptz[])`,
-      [
-        tenantId,
-        campaignId,
-        as.map((a) => a.id),
-        as.map((a) => a.customerId),
-        as.map((a) => a.code),
-        as.map(() => randomBytes(18).toString('base64url')),
-        as.map((a) => a.generation),
-        as.map((a) => iso(a.createdAt)),
-      ],
-    ),
-  );
-  await db.query(
-    `UPDATE customers c SET referred_by_advocate_id = u.adv FROM unnest($1::uuid[], $2::uuid[]) AS u(id, adv) WHERE c.id = u.id`,
-    [h.customers.filter((c) => c.referredBy).map((c) => c.id), h.customers.filter((c) => c.referredBy).map((c) => c.referredBy)],
-  );
-  await batched(h.clicks, 5000, (ks) =>
-    db.query(
-      `INSERT INTO clicks (tenant_id, campaign_id, id, occurred_at, advocate_id, channel, visitor_id, kind, ua_class, active)
-       SELECT $1, $2, id, at, adv, ch, vis, kind, 'browser', true FROM unnest($3::uuid[], $4::timestamptz[], $5::uuid[], $6::text[], $7::text[], $8::text[]) AS u(id, at, adv, ch, vis, kind)`,
-      [
-        tenantId,
-        campaignId,
-        ks.map((k) => k.id),
-        ks.map((k) => iso(k.at)),
-        ks.map((k) => k.advocateId),
-        ks.map((k) => k.channel),
-        ks.map((k) => k.visitor),
-        ks.map((k) => k.kind),
-      ],
-    ),
-  );
-  await batched(h.shares, 5000, (ss) =>
-    db.query(
-      `INSERT INTO shares (tenant_id, campaign_id, advocate_id, channel, source, occurred_at)
-       SELECT $1, $2, adv, ch, 'event', at FROM unnest($3::uuid[], $4::text[], $5::timestamptz[]) AS u(adv, ch, at)`,
-      [tenantId, campaignId, ss.map((s) => s.advocateId), ss.map((s) => s.channel), ss.map((s) => iso(s.at))],
-    ),
-  );
-  // Referrals and rewards through their owning repositories' history import.
-  const referrals = world.app.get(ReferralRepository);
-  await batched(h.referrals, 2000, (rs) =>
-    referrals.importHistory(
+/** Writes the history into `campaignId` of `tenantId`, through each owning repository's bulk import (the world builder). */
+export async function insertHistory(world: World, tenantId: string, campaignId: string, h: History): Promise<void> {
+  const date = (t: number) => new Date(t);
+  await world.builder.importHistory(tenantId, campaignId, {
+    customers: h.customers.map((c) => ({
+      id: c.id,
+      externalId: `gen-${c.id}`,
+      generation: c.generation,
+      firstUseAt: c.firstUseAt === null ? null : date(c.firstUseAt),
+      delight: c.delight === null ? null : { score: c.delight, reasons: [] },
+    })),
+    advocates: h.advocates.map((a) => ({
+      id: a.id,
+      customerId: a.customerId,
+      code: a.code,
+      portalToken: randomBytes(18).toString('base64url'),
+      generation: a.generation,
+      createdAt: date(a.createdAt),
+    })),
+    referrers: h.customers.filter((c) => c.referredBy).map((c) => ({ customerId: c.id, advocateId: c.referredBy! })),
+    clicks: h.clicks.map((k) => ({
+      id: k.id,
+      at: k.at,
       tenantId,
+      advocateId: k.advocateId,
       campaignId,
-      rs.map((x) => ({
-        id: x.id,
-        advocateId: x.advocateId,
-        referredCustomerId: x.customerId,
-        status: x.status,
-        attributedBy: x.attributedBy,
-        visitorId: x.visitor,
-        orderId: x.amount === null ? null : `order-${x.id}`,
-        amount: x.amount,
-        currency: x.currency,
-        refundedAmount: x.refunded,
-        convertedAt: x.convertedAt === null ? null : new Date(x.convertedAt),
-        createdAt: new Date(x.createdAt),
-        riskDecision: x.status === 'REJECTED' ? 'BLOCK' : 'ALLOW',
-      })),
-    ),
-  );
-  const rewards = world.app.get(RewardRepository);
-  await batched(h.rewards, 2000, (ws) =>
-    rewards.importHistory(
-      tenantId,
-      campaignId,
-      ws.map((w) => ({
-        referralId: w.referralId,
-        advocateId: w.advocateId,
-        kind: w.kind,
-        beneficiaryId: w.beneficiary,
-        amount: w.amount,
-        reversedAmount: w.reversed,
-        currency: w.currency,
-        rule: { kind: 'FIXED', amount: w.amount, percentBps: null, currency: w.currency },
-        orderId: null,
-        createdAt: new Date(w.createdAt),
-      })),
-    ),
-  );
-  await batched(h.feedback, 5000, (fs) =>
-    db.query(
-      `INSERT INTO feedback (tenant_id, feedback_id, customer_id, occurred_at, expectation_met, preferred_channels, source)
-       SELECT $1, 'fb-' || gen_random_uuid(), cust, at, met, CASE WHEN pref = '' THEN NULL ELSE string_to_array(pref, ',') END, 'api'
-       FROM unnest($2::uuid[], $3::timestamptz[], $4::boolean[], $5::text[]) AS u(cust, at, met, pref)`,
-      [
-        tenantId,
-        fs.map((f) => f.customerId),
-        fs.map((f) => iso(f.at)),
-        fs.map((f) => f.expectationMet),
-        fs.map((f) => (f.preferred ? f.preferred.join(',') : '')),
-      ],
-    ),
-  );
+      channel: k.channel,
+      visitorId: k.visitor,
+      ipHash: null,
+      uaClass: k.kind === 'human' ? 'desktop' : k.kind,
+      referrerHost: null,
+      kind: k.kind,
+      active: true,
+    })),
+    shares: h.shares.map((x) => ({ advocateId: x.advocateId, channel: x.channel, at: date(x.at), source: 'event' })),
+    referrals: h.referrals.map((x) => ({
+      id: x.id,
+      advocateId: x.advocateId,
+      referredCustomerId: x.customerId,
+      status: x.status,
+      attributedBy: x.attributedBy,
+      visitorId: x.visitor,
+      orderId: x.amount === null ? null : `order-${x.id}`,
+      amount: x.amount,
+      currency: x.currency,
+      refundedAmount: x.refunded,
+      convertedAt: x.convertedAt === null ? null : date(x.convertedAt),
+      createdAt: date(x.createdAt),
+      riskDecision: x.status === 'REJECTED' ? 'BLOCK' : 'ALLOW',
+    })),
+    rewards: h.rewards.map((w) => ({
+      referralId: w.referralId,
+      advocateId: w.advocateId,
+      kind: w.kind,
+      beneficiaryId: w.beneficiary,
+      amount: w.amount,
+      reversedAmount: w.reversed,
+      currency: w.currency,
+      rule: { kind: 'FIXED', amount: w.amount, percentBps: null, currency: w.currency },
+      orderId: null,
+      createdAt: date(w.createdAt),
+    })),
+    feedback: h.feedback.map((f) => ({
+      customerId: f.customerId,
+      occurredAt: date(f.at),
+      expectationMet: f.expectationMet,
+      preferredChannels: f.preferred,
+    })),
+  });
 }
 
 type Money = { amount: number; currency: string };

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { gql, type RunningApi } from './harness.js';
+import { gql, type RunningApi, type TestEnv } from './harness.js';
+import { testWorld } from './world.js';
 
-/** Campaigns through the GraphQL API; customers and advocates straight into their tables. */
+/** Campaigns through the GraphQL API; advocates through the world builder. */
 
 export interface TestCampaign {
   id: string;
@@ -44,23 +45,24 @@ export interface TestAdvocate {
   portalToken: string;
 }
 
+/** An advocate of the campaign, enrolled by hand through the world builder (a vanity code, a name, an email if given). */
 export async function insertAdvocate(
-  db: pg.Pool,
+  env: TestEnv,
   tenantId: string,
   campaignId: string,
   opts: { code?: string; name?: string; email?: string } = {},
 ): Promise<TestAdvocate> {
-  const code = opts.code ?? `T${randomBytes(5).toString('hex')}`;
-  const portalToken = randomBytes(18).toString('base64url');
-  const { rows } = await db.query<{ id: string }>(
-    `WITH c AS (
-       INSERT INTO customers (tenant_id, external_id, email, name) VALUES ($1, $2, $3, $4) RETURNING id
-     )
-     INSERT INTO advocates (tenant_id, campaign_id, customer_id, code, portal_token)
-     SELECT $1, $5, c.id, $6, $7 FROM c RETURNING id`,
-    [tenantId, `cust-${randomBytes(4).toString('hex')}`, opts.email ?? null, opts.name ?? null, campaignId, code, portalToken],
-  );
-  return { id: rows[0]!.id, code, portalToken };
+  const world = await testWorld(env);
+  try {
+    const a = await world.builder.advocate(tenantId, campaignId, {
+      code: opts.code ?? `T${randomBytes(5).toString('hex')}`,
+      name: opts.name,
+      email: opts.email,
+    });
+    return { id: a.id, code: a.code, portalToken: a.portalToken };
+  } finally {
+    await world.close();
+  }
 }
 
 export async function clickRows(db: pg.Pool, advocateId: string): Promise<Record<string, unknown>[]> {
