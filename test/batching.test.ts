@@ -12,6 +12,7 @@ import {
   type RunningApi,
   type RunningProcess,
 } from './support/harness.js';
+import { seedCampaign } from './support/seed.js';
 
 /**
  * Nested lists cost a bounded number of SQL statements however much data there is (relations load
@@ -29,17 +30,11 @@ describe('nested queries as data grows', () => {
     [api, worker] = (await Promise.all([startApi(env), startWorker(env)])) as [RunningApi, RunningProcess];
     db = pool(env);
     tenant = await createTenant(env, 'Batching');
-    const created = await gql(api, tenant.apiKey, `mutation($i: CreateCampaignInput!) { createCampaign(input: $i) { id } }`, {
-      i: {
-        name: 'Batching',
-        destinationUrl: 'https://shop.example.com',
-        message: { headline: 'h', body: 'b' },
-        advocateReward: { kind: 'FIXED', amount: 500, currency: 'USD' },
-        friendIncentive: { kind: 'FIXED', amount: 300, currency: 'USD' },
-      },
+    campaignId = await seedCampaign(env, tenant.tenantId, {
+      name: 'Batching',
+      advocateReward: { kind: 'FIXED', amount: 500, currency: 'USD' },
+      friendIncentive: { kind: 'FIXED', amount: 300, currency: 'USD' },
     });
-    campaignId = created.data!.createCampaign.id;
-    await gql(api, tenant.apiKey, `mutation($id: ID!) { setCampaignStatus(id: $id, status: ACTIVE) { id } }`, { id: campaignId });
   });
   afterAll(async () => {
     await Promise.all([api?.stop(), worker?.stop()]);

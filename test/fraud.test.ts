@@ -13,6 +13,7 @@ import {
   type RunningProcess,
   type TestEnv,
 } from './support/harness.js';
+import { seedCampaign } from './support/seed.js';
 
 /** Labelled fraud cases, through real API and worker processes. */
 describe('fraud scoring and the review queue', () => {
@@ -41,18 +42,12 @@ describe('fraud scoring and the review queue', () => {
 
   async function setup(extra: Record<string, unknown> = {}) {
     const { tenantId, apiKey } = await createTenant(env, uid('Brand'));
-    const created = await gql(api, apiKey, `mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`, {
-      input: {
-        name: 'Fraud',
-        destinationUrl: 'https://shop.example.com',
-        message: { headline: 'h', body: 'b' },
-        advocateReward: { kind: 'FIXED', amount: 1000, currency: 'USD' },
-        holdDays: 0,
-        ...extra,
-      },
+    const campaignId = await seedCampaign(env, tenantId, {
+      name: 'Fraud',
+      advocateReward: { kind: 'FIXED', amount: 1000, currency: 'USD' },
+      holdDays: 0,
+      ...extra,
     });
-    const campaignId = created.data!.createCampaign.id as string;
-    await gql(api, apiKey, `mutation($id: ID!) { setCampaignStatus(id: $id, status: ACTIVE) { status } }`, { id: campaignId });
     const advocate = uid('adv');
     await send(apiKey, {
       id: uid('e'),

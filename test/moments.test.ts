@@ -13,6 +13,7 @@ import {
   type RunningProcess,
   type TestEnv,
 } from './support/harness.js';
+import { seedCampaign } from './support/seed.js';
 
 const PUBLIC_URL = 'https://go.example.test';
 const CODE = /^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{8}$/;
@@ -61,8 +62,10 @@ describe('moments of truth', () => {
 
   async function tenantWithCampaign(extra: Record<string, unknown> = {}, status = 'ACTIVE'): Promise<Tenant> {
     const { tenantId, apiKey } = await createTenant(env, uid('Brand'));
-    const created = await gql(api, apiKey, `mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`, {
-      input: {
+    const campaignId = await seedCampaign(
+      env,
+      tenantId,
+      {
         name: 'Spring',
         destinationUrl: 'https://shop.example.com/welcome',
         message: { headline: 'Give 10, get 10', body: 'I love this shop, try it:' },
@@ -70,14 +73,8 @@ describe('moments of truth', () => {
         eligibility: { minNps: 9, withinDaysOfFirstUse: 30, requireExpectationMet: false },
         ...extra,
       },
-    });
-    const campaignId = created.data!.createCampaign.id as string;
-    if (status !== 'DRAFT') {
-      const moved = await gql(api, apiKey, `mutation($id: ID!) { setCampaignStatus(id: $id, status: ACTIVE) { status } }`, {
-        id: campaignId,
-      });
-      expect(moved.errors).toBeUndefined();
-    }
+      status === 'DRAFT' ? 'DRAFT' : 'ACTIVE',
+    );
     return { tenantId, apiKey, campaignId };
   }
 

@@ -13,6 +13,7 @@ import {
   type RunningProcess,
   type TestEnv,
 } from './support/harness.js';
+import { seedCampaign } from './support/seed.js';
 
 const stripe = new Stripe('sk_test_unused');
 const SECRET = 'whsec_test_truthloop_0123456789';
@@ -33,16 +34,10 @@ describe('Stripe webhooks', () => {
     tenant = await createTenant(env, 'Stripe brand');
     const set = await gql(api, tenant.apiKey, `mutation($s: String!) { setStripeWebhookSecret(secret: $s) }`, { s: SECRET });
     expect(set.data).toEqual({ setStripeWebhookSecret: true });
-    const created = await gql(api, tenant.apiKey, `mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`, {
-      input: {
-        name: 'Stripe',
-        destinationUrl: 'https://shop.example.com',
-        message: { headline: 'h', body: 'b' },
-        advocateReward: { kind: 'PERCENT', percentBps: 2000, currency: 'EUR' },
-      },
+    const campaignId = await seedCampaign(env, tenant.tenantId, {
+      name: 'Stripe',
+      advocateReward: { kind: 'PERCENT', percentBps: 2000, currency: 'EUR' },
     });
-    const campaignId = created.data!.createCampaign.id as string;
-    await gql(api, tenant.apiKey, `mutation($id: ID!) { setCampaignStatus(id: $id, status: ACTIVE) { status } }`, { id: campaignId });
     await fetch(`${api.url}/v1/events`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${tenant.apiKey}` },

@@ -1,10 +1,7 @@
 /** Benchmark 3: conversions credited per second by the worker, against a no-op BullMQ worker. */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Queue, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
-import { loadConfig } from '#libs/config/index.js';
-import { ReferralRepository } from '#libs/referrals/index.js';
-import { openWorld } from '#libs/world/index.js';
 import type { Proc, World } from '../lib/env.js';
 import { log, sleep, until } from '../lib/load.js';
 import { result, round, type Result } from '../lib/report.js';
@@ -37,53 +34,47 @@ async function drained(q: Queue): Promise<boolean> {
 
 /**
  * `n` converted referrals of `advocates` advocates, left for the worker to credit; returns their ids.
- * Customers and advocates are inserted with SQL, the referrals through their repository's bulk import.
+ * Customers, advocates and referrals come in through the world builder's history import.
  */
 export async function seedConversions(world: World, n: number, advocates = 100): Promise<string[]> {
   const tag = randomBytes(3).toString('hex');
-  const { rows: advocateRows } = await world.db.query<{ id: string }>(
-    `WITH c AS (INSERT INTO customers (tenant_id, external_id, name)
-                SELECT $1, 'adv-${tag}-' || g, 'Advocate' FROM generate_series(1, $3) g RETURNING id)
-     INSERT INTO advocates (tenant_id, campaign_id, customer_id, code, portal_token)
-     SELECT $1, $2, c.id, 'C${tag}' || row_number() OVER (), md5(random()::text || c.id::text) FROM c RETURNING id`,
-    [world.tenantId, world.campaignId, advocates],
-  );
-  const { rows: friends } = await world.db.query<{ id: string }>(
-    `INSERT INTO customers (tenant_id, external_id, name) SELECT $1, 'friend-${tag}-' || g, 'Friend' FROM generate_series(1, $2) g RETURNING id`,
-    [world.tenantId, n],
-  );
-  const app = await openWorld(loadConfig(world.env));
-  try {
-    const referrals = app.app.get(ReferralRepository);
-    const now = new Date();
-    const ids: string[] = [];
-    for (let i = 0; i < n; i += 5000) {
-      ids.push(
-        ...(await referrals.importHistory(
-          world.tenantId,
-          world.campaignId,
-          friends.slice(i, i + 5000).map((f, k) => ({
-            advocateId: advocateRows[(i + k) % advocateRows.length]!.id,
-            referredCustomerId: f.id,
-            status: 'CONVERTED' as const,
-            attributedBy: 'REFERRAL_CODE' as const,
-            visitorId: null,
-            orderId: `bench-${tag}-${i + k}`,
-            amount: 5000,
-            currency: 'USD',
-            refundedAmount: 0,
-            convertedAt: now,
-            createdAt: now,
-            riskDecision: 'ALLOW' as const,
-            toCredit: true,
-          })),
-        )),
-      );
-    }
-    return ids;
-  } finally {
-    await app.close();
-  }
+  const now = new Date();
+  const advocateCustomers = Array.from({ length: advocates }, (_, i) => ({
+    id: randomUUID(),
+    externalId: `adv-${tag}-${i}`,
+    name: 'Advocate',
+  }));
+  const advocateIds = advocateCustomers.map(() => randomUUID());
+  const friends = Array.from({ length: n }, (_, i) => ({ id: randomUUID(), externalId: `friend-${tag}-${i}`, name: 'Friend' }));
+  const ids = friends.map(() => randomUUID());
+  await world.build.importHistory(world.tenantId, world.campaignId, {
+    customers: [...advocateCustomers, ...friends],
+    advocates: advocateCustomers.map((c, i) => ({
+      id: advocateIds[i]!,
+      customerId: c.id,
+      code: `C${tag}${i}`.toUpperCase(),
+      portalToken: randomBytes(18).toString('base64url'),
+      generation: 0,
+      createdAt: now,
+    })),
+    referrals: friends.map((f, i) => ({
+      id: ids[i]!,
+      advocateId: advocateIds[i % advocates]!,
+      referredCustomerId: f.id,
+      status: 'CONVERTED' as const,
+      attributedBy: 'REFERRAL_CODE' as const,
+      visitorId: null,
+      orderId: `bench-${tag}-${i}`,
+      amount: 5000,
+      currency: 'USD',
+      refundedAmount: 0,
+      convertedAt: now,
+      createdAt: now,
+      riskDecision: 'ALLOW' as const,
+      toCredit: true,
+    })),
+  });
+  return ids;
 }
 
 async function rewardsOf(world: World, ids: string[]): Promise<number> {

@@ -1,4 +1,6 @@
 /** Benchmark 5: how the redirect, ingestion, a marketer read and memory grow with data. */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Click } from '#libs/links/index.js';
 import type { Proc, World } from '../lib/env.js';
 import { load, log } from '../lib/load.js';
 import { result, round, type Result } from '../lib/report.js';
@@ -23,34 +25,61 @@ async function count(world: World, table: 'clicks' | 'advocates'): Promise<numbe
   return Number(rows[0]!.n);
 }
 
-/** Clicks of the campaign's advocates over the last 20 days, up to `total`, in chunks. */
+/** Clicks of the campaign's advocates over the last 20 days, up to `total`, in chunks, through the builder's history import. */
 async function growClicks(world: World, total: number): Promise<void> {
   let have = await count(world, 'clicks');
+  const { rows } = await world.db.query<{ id: string }>(`SELECT id FROM advocates WHERE tenant_id = $1 AND campaign_id = $2 LIMIT 50`, [
+    world.tenantId,
+    world.campaignId,
+  ]);
+  const advocates = rows.map((r) => r.id);
+  const now = Date.now();
   while (have < total) {
-    const n = Math.min(200_000, total - have);
-    await world.db.query(
-      `INSERT INTO clicks (id, occurred_at, tenant_id, advocate_id, campaign_id, channel, visitor_id, ip_hash, ua_class, referrer_host, kind, active)
-       SELECT gen_random_uuid(), now() - (g % 1728000) * interval '1 second', $1, a.ids[1 + g % array_length(a.ids, 1)], $2, 'copy',
-              'v' || g, md5(g::text), 'desktop', NULL, CASE WHEN g % 10 = 0 THEN 'bot' ELSE 'human' END, true
-       FROM generate_series(1, $3) g,
-            (SELECT array_agg(id) AS ids FROM (SELECT id FROM advocates WHERE tenant_id = $1 AND campaign_id = $2 LIMIT 50) x) a`,
-      [world.tenantId, world.campaignId, n],
-    );
+    const n = Math.min(100_000, total - have);
+    const clicks: Click[] = Array.from({ length: n }, (_, k) => {
+      const g = have + k + 1;
+      return {
+        id: randomUUID(),
+        at: now - (g % 1_728_000) * 1000,
+        tenantId: world.tenantId,
+        advocateId: advocates[g % advocates.length]!,
+        campaignId: world.campaignId,
+        channel: 'copy',
+        visitorId: `v${g}`,
+        ipHash: createHash('md5').update(String(g)).digest('hex'),
+        uaClass: 'desktop',
+        referrerHost: null,
+        kind: g % 10 === 0 ? 'bot' : 'human',
+        active: true,
+      };
+    });
+    await world.build.importHistory(world.tenantId, world.campaignId, { clicks });
     have += n;
   }
   await world.db.query(`ANALYZE clicks`);
 }
 
+/** Advocates (each a customer of their own) up to `total`, through the builder's history import. */
 async function growAdvocates(world: World, total: number): Promise<void> {
   const have = await count(world, 'advocates');
-  if (have >= total) return;
-  await world.db.query(
-    `WITH c AS (INSERT INTO customers (tenant_id, external_id, name)
-                SELECT $1, 'grow-' || g, 'Grown ' || g FROM generate_series($3::int + 1, $4::int) g RETURNING id)
-     INSERT INTO advocates (tenant_id, campaign_id, customer_id, code, portal_token)
-     SELECT $1, $2, c.id, 'G' || substr(md5(c.id::text), 1, 10), md5(random()::text || c.id::text) FROM c`,
-    [world.tenantId, world.campaignId, have, total],
-  );
+  const now = new Date();
+  for (let from = have; from < total; from += 20_000) {
+    const customers = Array.from({ length: Math.min(20_000, total - from) }, (_, k) => ({
+      id: randomUUID(),
+      externalId: `grow-${from + k + 1}`,
+      name: `Grown ${from + k + 1}`,
+    }));
+    await world.build.importHistory(world.tenantId, world.campaignId, {
+      customers,
+      advocates: customers.map((c) => ({
+        customerId: c.id,
+        code: `G${createHash('md5').update(c.id).digest('hex').slice(0, 10).toUpperCase()}`,
+        portalToken: randomBytes(18).toString('base64url'),
+        generation: 0,
+        createdAt: now,
+      })),
+    });
+  }
   await world.db.query(`ANALYZE advocates; ANALYZE customers`);
 }
 

@@ -66,13 +66,17 @@ export async function redirect(world: World, o: Options, apis: Proc[], bare: Pro
   });
 }
 
-/** Customers the ingestion bodies name, created once (both sides resolve them). */
+/** Customers the ingestion bodies name, created once through the builder (both sides resolve them). */
 export async function ensureEventCustomers(world: World, n: number): Promise<void> {
-  await world.db.query(
-    `INSERT INTO customers (tenant_id, external_id, name) SELECT $1, 'ev-' || g, 'Customer ' || g FROM generate_series(1, $2) g
-     ON CONFLICT DO NOTHING`,
-    [world.tenantId, n],
+  const { rows } = await world.db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM customers WHERE tenant_id = $1 AND external_id LIKE 'ev-%'`,
+    [world.tenantId],
   );
+  if (rows[0]!.n < n) {
+    await world.build.importHistory(world.tenantId, world.campaignId, {
+      customers: Array.from({ length: n }, (_, i) => ({ externalId: `ev-${i + 1}`, name: `Customer ${i + 1}` })),
+    });
+  }
   await world.db.query(`CREATE TABLE IF NOT EXISTS bench_events (LIKE events INCLUDING ALL)`);
 }
 

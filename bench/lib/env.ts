@@ -8,6 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { loadConfig } from '#libs/config/index.js';
+import { openWorld, type WorldBuilder } from '#libs/world/index.js';
 
 const exec = promisify(execFile);
 // A tool run from the command line, like the test harness: it reads its own knobs from the environment.
@@ -77,6 +79,8 @@ export interface World {
   stop: (p: Proc) => Promise<void>;
   gql: <T>(api: Proc, query: string, variables?: Record<string, unknown>) => Promise<T>;
   redis: Redis;
+  /** The world builder on the run's database: every row a benchmark seeds goes through it. */
+  build: WorldBuilder;
   close: () => Promise<void>;
 }
 
@@ -108,8 +112,10 @@ export async function createWorld(): Promise<World> {
   // Idle clients are cut when the database is dropped at the end; nothing to report then.
   db.on('error', () => undefined);
   const redis = new Redis(REDIS_URL);
+  let builder: Awaited<ReturnType<typeof openWorld>> | undefined;
   const close = async () => {
     await Promise.all([...procs].map((p) => p.stop()));
+    await builder?.close();
     await db.end();
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     await admin.end();
@@ -126,6 +132,7 @@ export async function createWorld(): Promise<World> {
     await exec('node', ['dist/apps/cli/src/main.js', 'migrate'], { env: cliEnv });
     const { stdout } = await exec('node', ['dist/apps/cli/src/main.js', 'tenant:create', '--name', 'Bench'], { env: cliEnv });
     const { tenantId, apiKey } = JSON.parse(stdout) as { tenantId: string; apiKey: string };
+    builder = await openWorld(loadConfig(env));
 
     const track = async (p: Promise<Proc>) => {
       const proc = await p;
@@ -142,6 +149,7 @@ export async function createWorld(): Promise<World> {
       advocateId: '',
       procs,
       redis,
+      build: builder.builder,
       close,
       startApi: (extra = {}) => track(launch('dist/apps/api/src/main.js', { ...env, PORT: '0', ...extra }, 'listening', PROFILE)),
       startWorker: (extra = {}) => track(launch('dist/apps/worker/src/main.js', { ...env, ...extra }, 'ready', PROFILE)),
@@ -179,13 +187,9 @@ export async function createWorld(): Promise<World> {
     await world.stop(api);
     world.campaignId = createCampaign.id;
     world.code = `BENCH${randomBytes(3).toString('hex').toUpperCase()}`;
-    const { rows } = await db.query<{ id: string }>(
-      `WITH c AS (INSERT INTO customers (tenant_id, external_id, name) VALUES ($1, 'bench', 'Bench') RETURNING id)
-       INSERT INTO advocates (tenant_id, campaign_id, customer_id, code, portal_token)
-       SELECT $1, $2, c.id, $3, $4 FROM c RETURNING id`,
-      [tenantId, world.campaignId, world.code, randomBytes(18).toString('base64url')],
-    );
-    world.advocateId = rows[0]!.id;
+    world.advocateId = (
+      await world.build.advocate(tenantId, world.campaignId, { externalId: 'bench', name: 'Bench', code: world.code })
+    ).id;
     return world;
   } catch (error) {
     await close();

@@ -1,3 +1,4 @@
+import type { CampaignInput, CampaignStatus } from '#libs/campaigns/index.js';
 import type { TestEnv } from './harness.js';
 import { testWorld } from './world.js';
 
@@ -14,9 +15,17 @@ async function withWorld<T>(env: TestEnv, work: (w: Awaited<ReturnType<typeof te
   }
 }
 
-/** An ACTIVE campaign (FIXED 10 USD to the advocate); returns its id. */
-export function seedCampaign(env: TestEnv, tenantId: string): Promise<string> {
-  return withWorld(env, async (w) => (await w.campaign(tenantId, { advocateReward: { kind: 'FIXED', amount: 1000, currency: 'USD' } })).id);
+/** A campaign (ACTIVE, FIXED 10 USD to the advocate, unless `input` says otherwise); returns its id. */
+export function seedCampaign(
+  env: TestEnv,
+  tenantId: string,
+  input: CampaignInput = {},
+  status: CampaignStatus = 'ACTIVE',
+): Promise<string> {
+  return withWorld(
+    env,
+    async (w) => (await w.campaign(tenantId, { advocateReward: { kind: 'FIXED', amount: 1000, currency: 'USD' }, ...input }, status)).id,
+  );
 }
 
 /** An advocate of the campaign, enrolled by hand. */
