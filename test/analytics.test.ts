@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import type pg from 'pg';
 import { signDashboard } from '#libs/analytics/index.js';
 import { cli, createTenant, gql, pool, startApi, testEnv, type RunningApi, type TestEnv } from './support/harness.js';
-import { hasChromium, launchChromium } from './support/browser.js';
+import { launchChromium } from './support/browser.js';
 import { createActiveCampaign, type TestCampaign } from './support/links.js';
 import { bruteForce, generateHistory, insertHistory, type History } from './support/analytics-data.js';
 import type { AttributedBy, ReferralStatus } from '#libs/referrals/index.js';
@@ -541,8 +541,7 @@ describe('analytics', () => {
         expect(html.match(/<svg/g)!.length).toBeGreaterThanOrEqual(3);
       });
 
-      const browserIt = hasChromium() ? it : it.skip;
-      browserIt('renders the funnel, generations, channels and leaderboard in a real browser', async () => {
+      it('renders the funnel, generations, channels and leaderboard in a real browser', async () => {
         const { path } = await link();
         const expected = bruteForce(history, null, null, 'USD', channels);
         const browser = await launchChromium();

@@ -3,10 +3,10 @@ import { chromium, type Browser } from 'playwright-core';
 
 /** Debian's Chromium: nothing is downloaded by a test tool. */
 export const CHROMIUM = '/usr/bin/chromium';
-export const hasChromium = (): boolean => existsSync(CHROMIUM);
 
-/** Headless, and quiet on this machine's closed network. */
+/** Headless, and quiet on this machine's closed network. A machine without Chromium fails the test (CI installs it). */
 export function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
